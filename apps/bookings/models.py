@@ -1,0 +1,199 @@
+import secrets
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from apps.clinics.models import Clinic, ServiceOffering
+from apps.core.money import CURRENCY_CHOICES, Money
+from apps.doctors.models import Doctor
+from apps.timeslots.models import Slot
+
+
+class BookingStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    HELD = "held", "Awaiting payment"
+    CONFIRMED = "confirmed", "Confirmed"
+    CHECKED_IN = "checked_in", "Checked in"
+    COMPLETED = "completed", "Completed"
+    NO_SHOW = "no_show", "No-show"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+    PAYMENT_FAILED = "payment_failed", "Payment failed"
+
+
+#: Statuses in which a booking occupies the doctor's time (and its slot). Finished visits
+#: keep occupying it, so history can never show two visits at once.
+OCCUPYING_STATUSES = (
+    BookingStatus.REQUESTED,
+    BookingStatus.HELD,
+    BookingStatus.CONFIRMED,
+    BookingStatus.CHECKED_IN,
+    BookingStatus.COMPLETED,
+    BookingStatus.NO_SHOW,
+)
+#: Statuses a patient or the clinic can still cancel or move.
+UPCOMING_STATUSES = (BookingStatus.REQUESTED, BookingStatus.HELD, BookingStatus.CONFIRMED)
+
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+
+
+def new_reference() -> str:
+    """A short code people can read out: 'K7MQ-9XAT' (32^8, about 10^12 values)."""
+    chars = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+class BookingQuerySet(models.QuerySet):
+    def occupying(self) -> "BookingQuerySet":
+        return self.filter(status__in=OCCUPYING_STATUSES)
+
+    def upcoming(self, now: datetime) -> "BookingQuerySet":
+        return self.filter(status__in=UPCOMING_STATUSES, starts_at__gt=now)
+
+    def blocking_between(self, starts_at: datetime, ends_at: datetime) -> "BookingQuerySet":
+        """Bookings whose blocked time (buffers included) meets [starts_at, ends_at)."""
+        return self.filter(blocked_from__lt=ends_at, blocked_until__gt=starts_at)
+
+
+class Booking(models.Model):
+    """A patient's appointment: one service with one doctor at one clinic and time.
+
+    The database guarantees exclusivity: a partial unique constraint allows one occupying
+    booking per slot, and on PostgreSQL exclusion constraints (migration 0002) forbid
+    overlapping occupying bookings for one doctor (buffers included) or one patient.
+    """
+
+    clinic_scope_path = "clinic"
+
+    reference = models.CharField(max_length=9, unique=True, default=new_reference, editable=False)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+    )
+    doctor = models.ForeignKey(Doctor, on_delete=models.PROTECT, related_name="bookings")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="bookings")
+    service = models.ForeignKey(ServiceOffering, on_delete=models.PROTECT, related_name="bookings")
+    # The booking keeps its own times; the slot may later be removed from the schedule.
+    slot = models.ForeignKey(
+        Slot, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    blocked_from = models.DateTimeField(help_text="Start minus the service's buffer before.")
+    blocked_until = models.DateTimeField(help_text="End plus the service's buffer after.")
+    status = models.CharField(max_length=16, choices=BookingStatus.choices, db_index=True)
+
+    # Price snapshot at booking time, in minor units of ``currency``.
+    price_base_minor = models.PositiveIntegerField()
+    price_total_minor = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+
+    patient_notes = models.TextField(blank=True, max_length=1000)
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who made the booking, when not the patient (reception, phone).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot"],
+                condition=Q(status__in=OCCUPYING_STATUSES),
+                name="booking_one_active_per_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="booking_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(blocked_from__lte=F("starts_at"), blocked_until__gte=F("ends_at")),
+                name="booking_blocked_covers_visit",
+            ),
+            models.CheckConstraint(
+                condition=Q(price_total_minor__lte=F("price_base_minor")),
+                name="booking_total_le_base",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="held") | Q(hold_expires_at__isnull=False),
+                name="booking_held_has_expiry",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["doctor", "starts_at"], name="booking_doctor_start_idx"),
+            models.Index(fields=["patient", "starts_at"], name="booking_patient_start_idx"),
+            models.Index(fields=["clinic", "starts_at"], name="booking_clinic_start_idx"),
+            models.Index(
+                fields=["hold_expires_at"],
+                condition=Q(status="held"),
+                name="booking_held_expiry_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.get_status_display()}"
+
+    @property
+    def price_total(self) -> Money:
+        return Money(self.price_total_minor, self.currency)
+
+    @property
+    def local_starts_at(self) -> datetime:
+        return self.starts_at.astimezone(self.clinic.tz)
+
+    @property
+    def is_upcoming_status(self) -> bool:
+        return self.status in UPCOMING_STATUSES
+
+
+class EventKind(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    PRICED = "priced", "Priced"
+    HELD = "held", "Held for payment"
+    PAID = "paid", "Paid"
+    CONFIRMED = "confirmed", "Confirmed"
+    REMINDED = "reminded", "Reminder sent"
+    RESCHEDULED = "rescheduled", "Rescheduled"
+    CANCELLED = "cancelled", "Cancelled"
+    REFUNDED = "refunded", "Refunded"
+    EXPIRED = "expired", "Hold expired"
+    PAYMENT_FAILED = "payment_failed", "Payment failed"
+    CHECKED_IN = "checked_in", "Checked in"
+    COMPLETED = "completed", "Completed"
+    NO_SHOW = "no_show", "No-show"
+
+
+class BookingEvent(models.Model):
+    """One step of a booking's timeline, written in the same transaction as the step."""
+
+    clinic_scope_path = "booking__clinic"
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["booking", "at"], name="bookingevent_booking_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.booking.reference} {self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,427 @@
+"""Booking writes: create, cancel, reschedule and the visit-day transitions.
+
+Exclusive booking works in three layers:
+
+1. Each write that touches a doctor's time takes the doctor's row lock
+   (``SELECT ... FOR UPDATE``) with a short ``lock_timeout``. Locking the slot alone is
+   not enough: overlapping slots of one doctor would race, and concurrent inserts into
+   an exclusion constraint without a common lock deadlock.
+2. Under the lock the validation chain (``validation.check_placement``) reads the
+   committed state and refuses a taken, blocked, past or overlapping time.
+3. The database constraints back it up; their violations (23505, 23P01) become the same
+   domain errors. Lock timeouts, deadlocks and serialisation failures become
+   ``BookingBusy`` (retryable). Nothing of it escapes as a 500.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils import timezone
+
+from apps.audit.services import audit_record
+from apps.bookings.exceptions import (
+    BookingBusy,
+    BookingNotCancellable,
+    BookingNotReschedulable,
+    InvalidTransition,
+    PatientDoubleBooked,
+    RescheduleToOtherDoctor,
+    ServiceNotOffered,
+    SlotUnavailable,
+)
+from apps.bookings.models import (
+    UPCOMING_STATUSES,
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    EventKind,
+)
+from apps.bookings.policy import cancellation_terms
+from apps.bookings.validation import Placement, check_placement
+from apps.clinics.models import ServiceOffering
+from apps.doctors.models import Doctor
+from apps.timeslots import services as timeslot_services
+from apps.timeslots.models import Slot
+
+# PostgreSQL errors that mean "someone else is working on this right now".
+_CONTENTION_SQLSTATES = {
+    "55P03",  # lock_not_available: lock_timeout expired
+    "40P01",  # deadlock_detected
+    "40001",  # serialization_failure
+}
+_SLOT_CONSTRAINTS = {"booking_one_active_per_slot", "booking_no_doctor_overlap"}
+_PATIENT_CONSTRAINTS = {"booking_no_patient_overlap"}
+
+
+# --- Create -------------------------------------------------------------------------------------
+
+
+def booking_create(
+    *,
+    patient,
+    slot_id: int,
+    service_id: int,
+    notes: str = "",
+    actor=None,
+) -> Booking:
+    """Book ``service_id`` on ``slot_id`` for ``patient``. One transaction.
+
+    Lock: the slot's doctor row. Raises SlotUnavailable (taken, blocked, unknown slot,
+    service does not fit), PatientDoubleBooked, SlotTooSoon, OutsideBookingWindow,
+    ServiceNotOffered, or BookingBusy (lock not obtained in time; retry).
+    ``actor`` is who acts when not the patient (reception booking by phone).
+    """
+    with _contention_as_busy():
+        return _booking_create(
+            patient=patient, slot_id=slot_id, service_id=service_id, notes=notes, actor=actor
+        )
+
+
+@transaction.atomic
+def _booking_create(*, patient, slot_id, service_id, notes, actor) -> Booking:
+    doctor_id = Slot.objects.filter(pk=slot_id).values_list("doctor_id", flat=True).first()
+    if doctor_id is None:
+        raise SlotUnavailable(slot_id=slot_id)
+    _lock_doctor(doctor_id)
+    slot = Slot.objects.select_related("clinic").get(pk=slot_id)
+    service = _get_service(service_id)
+    now = timezone.now()
+    placement = check_placement(slot=slot, service=service, patient=patient, now=now)
+
+    clinic = slot.clinic
+    price = service.price_minor
+    needs_payment = clinic.requires_prepayment and price > 0
+    booking = Booking(
+        patient=patient,
+        doctor_id=doctor_id,
+        clinic=clinic,
+        service=service,
+        patient_notes=notes.strip()[:1000],
+        price_base_minor=price,
+        price_total_minor=price,
+        currency=clinic.currency,
+        status=BookingStatus.HELD if needs_payment else BookingStatus.CONFIRMED,
+        hold_expires_at=now + timedelta(minutes=settings.BOOKING_HOLD_MINUTES)
+        if needs_payment
+        else None,
+        created_by=actor if actor is not None and actor != patient else None,
+    )
+    _apply_placement(booking, placement)
+    _insert_or_translate(booking)
+
+    by = actor or patient
+    _record(booking, EventKind.REQUESTED, by, at=now, slot=slot.pk, service=service.name)
+    if needs_payment:
+        _record(
+            booking, EventKind.HELD, None, at=now, expires_at=booking.hold_expires_at.isoformat()
+        )
+    else:
+        _record(booking, EventKind.CONFIRMED, None, at=now)
+    audit_record(
+        actor=by,
+        action="booking.create",
+        target=booking,
+        changes={
+            "status": [None, booking.status],
+            "starts_at": [None, booking.starts_at.isoformat()],
+        },
+    )
+    return booking
+
+
+# --- Cancel -------------------------------------------------------------------------------------
+
+
+def booking_cancel(
+    *, booking: Booking, actor, reason: str = "", by_clinic: bool = False
+) -> Booking:
+    """Cancel an upcoming booking; its time is free again at commit.
+
+    Lock: the booking row. ``by_clinic`` marks a cancellation by staff on the clinic's
+    behalf, which is always fully refundable. The refund itself is the payments app's
+    answer to the ``cancelled`` event, whose data carries the policy outcome.
+    Raises BookingNotCancellable when it is too late or already over.
+    """
+    with _contention_as_busy():
+        return _booking_cancel(booking=booking, actor=actor, reason=reason, by_clinic=by_clinic)
+
+
+@transaction.atomic
+def _booking_cancel(*, booking, actor, reason, by_clinic) -> Booking:
+    _set_lock_timeout()
+    locked = Booking.objects.select_for_update().select_related("clinic").get(pk=booking.pk)
+    now = timezone.now()
+    if locked.status not in UPCOMING_STATUSES or locked.starts_at <= now:
+        raise BookingNotCancellable(booking_id=booking.pk)
+    terms = cancellation_terms(locked, now=now, by_clinic=by_clinic)
+    previous = locked.status
+    locked.status = BookingStatus.CANCELLED
+    locked.cancelled_at = now
+    locked.cancellation_reason = reason.strip()[:300]
+    locked.save(update_fields=["status", "cancelled_at", "cancellation_reason", "updated_at"])
+    _record(
+        locked,
+        EventKind.CANCELLED,
+        actor,
+        at=now,
+        reason=locked.cancellation_reason,
+        by_clinic=by_clinic,
+        previous_status=previous,
+        refund_percent=terms.refund_percent,
+        free_cancellation=terms.free,
+    )
+    audit_record(
+        actor=actor,
+        action="booking.cancel",
+        target=locked,
+        changes={"status": [previous, locked.status], "reason": [None, locked.cancellation_reason]},
+    )
+    return locked
+
+
+# --- Reschedule ---------------------------------------------------------------------------------
+
+
+def booking_reschedule(*, booking: Booking, new_slot_id: int, actor) -> Booking:
+    """Move an upcoming booking to another slot of the same doctor, atomically.
+
+    The booking row is updated in place in one transaction: the new time is taken and the
+    old one freed together, or nothing changes and the patient keeps the old time.
+    Locks: the doctor row, then the booking row (the order every writer uses).
+    Raises BookingNotReschedulable, RescheduleToOtherDoctor, SlotUnavailable,
+    PatientDoubleBooked, SlotTooSoon, OutsideBookingWindow or BookingBusy.
+    """
+    with _contention_as_busy():
+        return _booking_reschedule(booking=booking, new_slot_id=new_slot_id, actor=actor)
+
+
+@transaction.atomic
+def _booking_reschedule(*, booking, new_slot_id, actor) -> Booking:
+    _lock_doctor(booking.doctor_id)
+    locked = Booking.objects.select_for_update().get(pk=booking.pk)
+    now = timezone.now()
+    if locked.status not in UPCOMING_STATUSES or locked.starts_at <= now:
+        raise BookingNotReschedulable(booking_id=booking.pk)
+    slot = Slot.objects.select_related("clinic").filter(pk=new_slot_id).first()
+    if slot is None or slot.pk == locked.slot_id:
+        raise SlotUnavailable(slot_id=new_slot_id)
+    if slot.doctor_id != locked.doctor_id:
+        raise RescheduleToOtherDoctor(slot_id=new_slot_id)
+    service = _get_service(locked.service_id)
+    placement = check_placement(
+        slot=slot, service=service, patient=locked.patient, now=now, ignore_booking_id=locked.pk
+    )
+    old_slot_id, old_start = locked.slot_id, locked.starts_at
+    locked.clinic = slot.clinic
+    _apply_placement(locked, placement)
+    try:
+        with transaction.atomic():
+            locked.save(
+                update_fields=[
+                    "slot",
+                    "clinic",
+                    "starts_at",
+                    "ends_at",
+                    "blocked_from",
+                    "blocked_until",
+                    "updated_at",
+                ]
+            )
+    except IntegrityError as exc:
+        raise _translate_integrity_error(exc, slot_id=new_slot_id) from exc
+    _record(
+        locked,
+        EventKind.RESCHEDULED,
+        actor,
+        at=now,
+        from_starts_at=old_start.isoformat(),
+        to_starts_at=locked.starts_at.isoformat(),
+        from_slot=old_slot_id,
+        to_slot=slot.pk,
+    )
+    audit_record(
+        actor=actor,
+        action="booking.reschedule",
+        target=locked,
+        changes={
+            "starts_at": [old_start.isoformat(), locked.starts_at.isoformat()],
+            "slot": [old_slot_id, slot.pk],
+        },
+    )
+    return locked
+
+
+# --- Visit day ----------------------------------------------------------------------------------
+
+
+def booking_check_in(*, booking: Booking, actor) -> Booking:
+    """The patient arrived. confirmed → checked_in."""
+    return _transition(
+        booking,
+        actor=actor,
+        sources=(BookingStatus.CONFIRMED,),
+        target=BookingStatus.CHECKED_IN,
+        kind=EventKind.CHECKED_IN,
+    )
+
+
+def booking_complete(*, booking: Booking, actor) -> Booking:
+    """The visit took place. checked_in (or confirmed) → completed."""
+    return _transition(
+        booking,
+        actor=actor,
+        sources=(BookingStatus.CHECKED_IN, BookingStatus.CONFIRMED),
+        target=BookingStatus.COMPLETED,
+        kind=EventKind.COMPLETED,
+        not_before_start=True,
+    )
+
+
+def booking_mark_no_show(*, booking: Booking, actor) -> Booking:
+    """The patient did not come. confirmed → no_show, only once the visit has started."""
+    return _transition(
+        booking,
+        actor=actor,
+        sources=(BookingStatus.CONFIRMED,),
+        target=BookingStatus.NO_SHOW,
+        kind=EventKind.NO_SHOW,
+        not_before_start=True,
+    )
+
+
+@transaction.atomic
+def _transition(
+    booking: Booking,
+    *,
+    actor,
+    sources: tuple[str, ...],
+    target: str,
+    kind: str,
+    not_before_start: bool = False,
+) -> Booking:
+    now = timezone.now()
+    # The row lock makes the read-check-write one step against a concurrent change.
+    locked = Booking.objects.select_for_update().get(pk=booking.pk)
+    if locked.status not in sources:
+        raise InvalidTransition(booking_id=booking.pk)
+    if not_before_start and locked.starts_at > now:
+        raise InvalidTransition("This can only be recorded once the appointment has started.")
+    previous = locked.status
+    locked.status = target
+    locked.save(update_fields=["status", "updated_at"])
+    _record(locked, kind, actor, at=now, previous_status=previous)
+    audit_record(
+        actor=actor, action=f"booking.{kind}", target=locked, changes={"status": [previous, target]}
+    )
+    return locked
+
+
+# --- Emergency block ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmergencyBlock:
+    slots: list[Slot]
+    affected: list[Booking]
+
+
+@transaction.atomic
+def doctor_emergency_block(
+    *, doctor: Doctor, starts_at: datetime, ends_at: datetime, reason: str, actor
+) -> EmergencyBlock:
+    """Block a doctor's slots in a range and return the upcoming bookings it touches.
+
+    Nothing is cancelled here: staff decide, per booking, to cancel or move.
+    Lock: the doctor row (through the slot service).
+    """
+    slots = timeslot_services.slots_block(
+        doctor=doctor, starts_at=starts_at, ends_at=ends_at, reason=reason, actor=actor
+    )
+    affected = list(
+        Booking.objects.filter(doctor=doctor, status__in=UPCOMING_STATUSES)
+        .filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .select_related("patient", "service", "clinic")
+        .order_by("starts_at")
+    )
+    return EmergencyBlock(slots=slots, affected=affected)
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def _lock_doctor(doctor_id: int) -> None:
+    _set_lock_timeout()
+    Doctor.objects.select_for_update().filter(pk=doctor_id).values_list("pk", flat=True).get()
+
+
+def _set_lock_timeout() -> None:
+    """Wait at most BOOKING_LOCK_TIMEOUT_MS for a lock, for this transaction only."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # set_config(..., true) is SET LOCAL with a bindable value.
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true)",
+                [f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms"],
+            )
+
+
+def _get_service(service_id: int) -> ServiceOffering:
+    service = ServiceOffering.objects.select_related("clinic").filter(pk=service_id).first()
+    if service is None:
+        raise ServiceNotOffered(service_id=service_id)
+    return service
+
+
+def _apply_placement(booking: Booking, placement: Placement) -> None:
+    booking.slot = placement.slot
+    booking.starts_at = placement.starts_at
+    booking.ends_at = placement.ends_at
+    booking.blocked_from = placement.blocked_from
+    booking.blocked_until = placement.blocked_until
+
+
+def _insert_or_translate(booking: Booking) -> None:
+    try:
+        # A savepoint: a constraint violation must not poison the caller's transaction.
+        with transaction.atomic():
+            booking.save(force_insert=True)
+    except IntegrityError as exc:
+        raise _translate_integrity_error(exc, slot_id=booking.slot_id) from exc
+
+
+def _translate_integrity_error(exc: IntegrityError, *, slot_id: int | None) -> Exception:
+    """The constraints that back the validation chain speak the same domain language."""
+    cause = exc.__cause__
+    constraint = getattr(getattr(cause, "diag", None), "constraint_name", None)
+    if constraint in _SLOT_CONSTRAINTS:
+        return SlotUnavailable(slot_id=slot_id)
+    if constraint in _PATIENT_CONSTRAINTS:
+        return PatientDoubleBooked(slot_id=slot_id)
+    if connection.vendor == "sqlite" and "bookings_booking.slot_id" in str(exc):
+        return SlotUnavailable(slot_id=slot_id)
+    return exc
+
+
+@contextmanager
+def _contention_as_busy() -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as exc:
+        sqlstate = getattr(exc.__cause__, "sqlstate", None)
+        if sqlstate in _CONTENTION_SQLSTATES or "database is locked" in str(exc):
+            raise BookingBusy() from exc
+        raise
+
+
+def _record(booking: Booking, kind: str, actor, *, at: datetime, **data) -> BookingEvent:
+    return BookingEvent.objects.create(
+        booking=booking,
+        kind=kind,
+        at=at,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        data=data,
+    )

@@ -1,0 +1,21 @@
+"""Database helpers shared by apps."""
+
+from django.db import migrations
+
+
+def postgres_only(sql: str, reverse_sql: str) -> migrations.RunPython:
+    """A migration step that runs ``sql`` on PostgreSQL and does nothing elsewhere.
+
+    Exclusion constraints and triggers back invariants that the embedded SQLite default
+    enforces in the services alone (SQLite also runs one writer at a time).
+    """
+
+    def forward(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(sql)
+
+    def backward(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(reverse_sql)
+
+    return migrations.RunPython(forward, backward, elidable=False)

@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from apps.clinics.admin_scoping import ClinicScopedAdmin
+from apps.doctors.models import Doctor, Specialty, SpokenLanguage
+
+
+@admin.register(Specialty)
+class SpecialtyAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(SpokenLanguage)
+class SpokenLanguageAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Doctor)
+class DoctorAdmin(ClinicScopedAdmin):
+    list_display = ["display_name", "email", "specialty_list", "is_active"]
+    list_filter = ["is_active", "specialties", "languages", "services__clinic"]
+    search_fields = ["user__first_name", "user__last_name", "user__email", "slug"]
+    filter_horizontal = ["specialties", "languages", "services"]
+    raw_id_fields = ["user"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user").prefetch_related("specialties")
+
+    def has_add_permission(self, request):
+        # A doctor profile is tied to a user account, which platform admins create.
+        return request.user.is_platform_admin
+
+    @admin.display(description="E-mail", ordering="user__email")
+    def email(self, obj: Doctor) -> str:
+        return obj.user.email
+
+    @admin.display(description="Specialties")
+    def specialty_list(self, obj: Doctor) -> str:
+        return ", ".join(s.name for s in obj.specialties.all())

@@ -1,0 +1,109 @@
+"""Personas and a small bookable world, shared by every test package."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.accounts.roles import Role
+from apps.accounts.services import user_set_role
+from apps.clinics.models import Clinic, ServiceOffering
+from apps.doctors.models import Doctor
+from apps.timeslots.models import Slot
+from tests.accounts.factories import PatientFactory, UserFactory
+from tests.clinics.factories import ClinicFactory, ClinicMembershipFactory, ServiceOfferingFactory
+from tests.doctors.factories import DoctorFactory
+from tests.timeslots.factories import SlotFactory
+
+
+@dataclass
+class World:
+    """One clinic, one doctor offering one 30-minute service, and open slots tomorrow."""
+
+    clinic: Clinic
+    service: ServiceOffering
+    doctor: Doctor
+    slots: list[Slot]
+
+    def add_slots(self, count: int, *, start=None, minutes: int = 30) -> list[Slot]:
+        start = start or self.slots[-1].ends_at
+        new = [
+            SlotFactory(
+                doctor=self.doctor,
+                clinic=self.clinic,
+                starts_at=start + timedelta(minutes=minutes * i),
+                minutes=minutes,
+            )
+            for i in range(count)
+        ]
+        self.slots.extend(new)
+        return new
+
+
+def build_world(clinic: Clinic | None = None, slot_count: int = 8) -> World:
+    clinic = clinic or ClinicFactory()
+    service = ServiceOfferingFactory(clinic=clinic, duration_minutes=30, price_minor=4500)
+    doctor = DoctorFactory(services=[service])
+    first = (timezone.now() + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+    world = World(clinic=clinic, service=service, doctor=doctor, slots=[])
+    world.add_slots(slot_count, start=first)
+    return world
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def other_world(db) -> World:
+    """A second, unrelated clinic: for "never the other clinic's data" tests."""
+    return build_world()
+
+
+@pytest.fixture
+def patient(db):
+    return PatientFactory(email="patient@example.test")
+
+
+@pytest.fixture
+def other_patient(db):
+    return PatientFactory(email="other.patient@example.test")
+
+
+def _staff(role: str, clinic: Clinic, email: str):
+    user = UserFactory(email=email)
+    user_set_role(user=user, role=role)
+    ClinicMembershipFactory(user=user, clinic=clinic, role=role)
+    return user
+
+
+@pytest.fixture
+def receptionist(world):
+    return _staff(Role.RECEPTIONIST, world.clinic, "reception@example.test")
+
+
+@pytest.fixture
+def nurse(world):
+    return _staff(Role.NURSE, world.clinic, "nurse@example.test")
+
+
+@pytest.fixture
+def clinic_manager(world):
+    return _staff(Role.CLINIC_MANAGER, world.clinic, "manager@example.test")
+
+
+@pytest.fixture
+def doctor_user(world):
+    user = world.doctor.user
+    user_set_role(user=user, role=Role.DOCTOR)
+    ClinicMembershipFactory(user=user, clinic=world.clinic, role=Role.DOCTOR)
+    return user
+
+
+@pytest.fixture
+def platform_admin(db):
+    user = UserFactory(email="admin@example.test")
+    user_set_role(user=user, role=Role.PLATFORM_ADMIN)
+    return user
