@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "apps.doctors",
     "apps.timeslots",
     "apps.bookings",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,12 @@ from tests.doctors.factories import DoctorFactory
 from tests.timeslots.factories import SlotFactory
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 at production strength costs ~0.4 s a user; tests make hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class World:
     """One clinic, one doctor offering one 30-minute service, and open slots tomorrow."""

@@ -3,9 +3,9 @@
 Exclusive booking works in three layers:
 
 1. Each write that touches a doctor's time takes the doctor's row lock
-   (``SELECT ... FOR UPDATE``) with a short ``lock_timeout``. Locking the slot alone is
-   not enough: overlapping slots of one doctor would race, and concurrent inserts into
-   an exclusion constraint without a common lock deadlock.
+   (``SELECT ... FOR NO KEY UPDATE``), then the patient's, with a short ``lock_timeout``.
+   Locking the slot alone is not enough: overlapping slots of one doctor would race,
+   and concurrent inserts into an exclusion constraint without a common lock deadlock.
 2. Under the lock the validation chain (``validation.check_placement``) reads the
    committed state and refuses a taken, blocked, past or overlapping time.
 3. The database constraints back it up; their violations (23505, 23P01) become the same
@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.audit.services import audit_record
 from apps.bookings.exceptions import (
     BookingBusy,
@@ -43,7 +44,9 @@ from apps.bookings.models import (
 from apps.bookings.policy import cancellation_terms
 from apps.bookings.validation import Placement, check_placement
 from apps.clinics.models import ServiceOffering
+from apps.core.db import set_lock_timeout
 from apps.doctors.models import Doctor
+from apps.doctors.services import doctor_lock
 from apps.timeslots import services as timeslot_services
 from apps.timeslots.models import Slot
 
@@ -86,7 +89,7 @@ def _booking_create(*, patient, slot_id, service_id, notes, actor) -> Booking:
     doctor_id = Slot.objects.filter(pk=slot_id).values_list("doctor_id", flat=True).first()
     if doctor_id is None:
         raise SlotUnavailable(slot_id=slot_id)
-    _lock_doctor(doctor_id)
+    _lock_time(doctor_id, patient.pk)
     slot = Slot.objects.select_related("clinic").get(pk=slot_id)
     service = _get_service(service_id)
     now = timezone.now()
@@ -201,7 +204,7 @@ def booking_reschedule(*, booking: Booking, new_slot_id: int, actor) -> Booking:
 
 @transaction.atomic
 def _booking_reschedule(*, booking, new_slot_id, actor) -> Booking:
-    _lock_doctor(booking.doctor_id)
+    _lock_time(booking.doctor_id, booking.patient_id)
     locked = Booking.objects.select_for_update().get(pk=booking.pk)
     now = timezone.now()
     if locked.status not in UPCOMING_STATUSES or locked.starts_at <= now:
@@ -353,20 +356,22 @@ def doctor_emergency_block(
 # --- Helpers ------------------------------------------------------------------------------------
 
 
-def _lock_doctor(doctor_id: int) -> None:
+def _lock_time(doctor_id: int, patient_id: int) -> None:
+    """Lock the doctor, then the patient: the order every booking writer uses.
+
+    The patient lock makes "no overlapping bookings for one patient" a checked rule
+    rather than a race between two doctors' transactions ending in the exclusion
+    constraint (where concurrent inserts without a common lock can deadlock).
+    """
     _set_lock_timeout()
-    Doctor.objects.select_for_update().filter(pk=doctor_id).values_list("pk", flat=True).get()
+    doctor_lock(doctor_id)
+    User.objects.select_for_update(no_key=True).filter(pk=patient_id).values_list(
+        "pk", flat=True
+    ).get()
 
 
 def _set_lock_timeout() -> None:
-    """Wait at most BOOKING_LOCK_TIMEOUT_MS for a lock, for this transaction only."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # set_config(..., true) is SET LOCAL with a bindable value.
-            cursor.execute(
-                "SELECT set_config('lock_timeout', %s, true)",
-                [f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms"],
-            )
+    set_lock_timeout(settings.BOOKING_LOCK_TIMEOUT_MS)
 
 
 def _get_service(service_id: int) -> ServiceOffering:

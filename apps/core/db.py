@@ -1,6 +1,6 @@
 """Database helpers shared by apps."""
 
-from django.db import migrations
+from django.db import connection, migrations
 
 
 def postgres_only(sql: str, reverse_sql: str) -> migrations.RunPython:
@@ -19,3 +19,11 @@ def postgres_only(sql: str, reverse_sql: str) -> migrations.RunPython:
             schema_editor.execute(reverse_sql)
 
     return migrations.RunPython(forward, backward, elidable=False)
+
+
+def set_lock_timeout(milliseconds: int) -> None:
+    """Wait at most this long for any lock, until the end of the current transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # set_config(..., true) is SET LOCAL with a bindable value.
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{milliseconds}ms"])

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.doctors.models import Doctor
+from apps.doctors.services import doctor_lock
 from apps.timeslots.exceptions import InvalidBlockRange
 from apps.timeslots.models import ScheduleRule, Slot, SlotStatus
 from apps.timeslots.planning import PlannedSlot, plan_slots, utc_window
@@ -23,11 +24,6 @@ class GenerationResult:
     kept: int
 
 
-def lock_doctor(doctor_id: int) -> Doctor:
-    """Take the doctor's row lock: every change to a doctor's time serialises on it."""
-    return Doctor.objects.select_for_update().get(pk=doctor_id)
-
-
 @transaction.atomic
 def slots_generate(*, doctor: Doctor, first: date, last: date, actor=None) -> GenerationResult:
     """Make the doctor's slots on local dates first..last match the schedule. Idempotent.
@@ -37,7 +33,7 @@ def slots_generate(*, doctor: Doctor, first: date, last: date, actor=None) -> Ge
     ``slots_in_use`` signal); past slots are history and never touched. A planned slot
     that would overlap a kept one is not created.
     """
-    lock_doctor(doctor.pk)
+    doctor_lock(doctor.pk)
     now = timezone.now()
     planned = plan_slots(doctor=doctor, first=first, last=last)
     planned_keys = {p.key for p in planned}
@@ -135,7 +131,7 @@ def slots_block(
     """
     if ends_at <= starts_at:
         raise InvalidBlockRange()
-    lock_doctor(doctor.pk)
+    doctor_lock(doctor.pk)
     slots = list(
         Slot.objects.for_doctor(doctor).overlapping(starts_at, ends_at).order_by("starts_at")
     )

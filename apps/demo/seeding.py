@@ -1,0 +1,378 @@
+"""Build the demo world of world.py. Idempotent: every row is found by a natural key first.
+
+Upcoming bookings go through the real booking services (locks, validation, timeline).
+The history (completed visits, no-shows, expired holds) cannot be booked in the past, so
+it is written as rows with their timeline events, once.
+"""
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.accounts.models import PatientProfile, User
+from apps.accounts.roles import Role
+from apps.accounts.services import user_set_role
+from apps.audit.services import audit_record
+from apps.bookings import selectors as booking_selectors
+from apps.bookings import services as booking_services
+from apps.bookings.models import Booking, BookingEvent, BookingStatus, EventKind
+from apps.clinics.models import (
+    Clinic,
+    ClinicMembership,
+    Closure,
+    ClosureKind,
+    OpeningHours,
+    ServiceCategory,
+    ServiceOffering,
+)
+from apps.core.errors import DomainError
+from apps.demo import world
+from apps.doctors.models import Doctor, Specialty, SpokenLanguage
+from apps.timeslots.models import ScheduleBreak, ScheduleRule, Slot
+from apps.timeslots.services import slots_generate
+
+HISTORY_DAYS = 14
+FUTURE_DAYS = 21
+
+
+@dataclass
+class SeedReport:
+    created: dict[str, int] = field(default_factory=dict)
+
+    def count(self, what: str, created: bool = True) -> None:
+        if created:
+            self.created[what] = self.created.get(what, 0) + 1
+
+    def add(self, what: str, number: int) -> None:
+        if number:
+            self.created[what] = self.created.get(what, 0) + number
+
+
+def seed(*, today: date | None = None) -> SeedReport:
+    report = SeedReport()
+    today = today or timezone.now().date()
+    with transaction.atomic():
+        _reference_data(report)
+        clinics = {spec["slug"]: _clinic(spec, report, today) for spec in world.CLINICS}
+        _staff(clinics, report)
+        patients = _patients(report)
+        doctors = [_doctor(spec, clinics, report) for spec in world.DOCTORS]
+    for doctor in doctors:
+        result = slots_generate(
+            doctor=doctor,
+            first=today - timedelta(days=HISTORY_DAYS),
+            last=today + timedelta(days=FUTURE_DAYS),
+        )
+        report.add("slots", result.created)
+    if not Booking.objects.filter(patient__in=patients).exists():
+        _bookings(doctors, patients, report)
+    return report
+
+
+# --- Reference data, clinics, people -------------------------------------------------------
+
+
+def _reference_data(report: SeedReport) -> None:
+    for code, name in world.LANGUAGES:
+        _, created = SpokenLanguage.objects.get_or_create(code=code, defaults={"name": name})
+        report.count("languages", created)
+    for slug, name in world.SPECIALTIES:
+        _, created = Specialty.objects.get_or_create(slug=slug, defaults={"name": name})
+        report.count("specialties", created)
+    for slug, name, description in world.CATEGORIES:
+        _, created = ServiceCategory.objects.get_or_create(
+            slug=slug, defaults={"name": name, "description": description}
+        )
+        report.count("service categories", created)
+
+
+def _clinic(spec: dict, report: SeedReport, today: date) -> Clinic:
+    fields = {k: v for k, v in spec.items() if k not in {"slug", "hours", "closures", "services"}}
+    clinic, created = Clinic.objects.get_or_create(slug=spec["slug"], defaults=fields)
+    report.count("clinics", created)
+    for weekday, intervals in spec["hours"].items():
+        for opens, closes in intervals:
+            _, created = OpeningHours.objects.get_or_create(
+                clinic=clinic, weekday=weekday, opens=opens, defaults={"closes": closes}
+            )
+            report.count("opening hours", created)
+    for starts_on, ends_on, kind, reason in spec["closures"]:
+        _, created = Closure.objects.get_or_create(
+            clinic=clinic,
+            starts_on=starts_on,
+            reason=reason,
+            defaults={"ends_on": ends_on, "kind": kind},
+        )
+        report.count("closures", created)
+    # A closure soon enough to see in the slot lists: found by its reason on later runs.
+    training_day = _next_weekday(today + timedelta(days=9))
+    _, created = Closure.objects.get_or_create(
+        clinic=clinic,
+        reason="Team training day",
+        defaults={"starts_on": training_day, "ends_on": training_day, "kind": ClosureKind.OTHER},
+    )
+    report.count("closures", created)
+    categories = {c.slug: c for c in ServiceCategory.objects.all()}
+    for name, category, minutes, before, after, price in spec["services"]:
+        _, created = ServiceOffering.objects.get_or_create(
+            clinic=clinic,
+            name=name,
+            defaults={
+                "category": categories[category],
+                "duration_minutes": minutes,
+                "buffer_before_minutes": before,
+                "buffer_after_minutes": after,
+                "price_minor": price,
+            },
+        )
+        report.count("services", created)
+    return clinic
+
+
+def _user(email: str, first: str, last: str, role: str, report: SeedReport) -> User:
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"first_name": first, "last_name": last}
+    )
+    if created:
+        user.set_password(world.DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        user_set_role(user=user, role=role)
+        report.count("users")
+    return user
+
+
+def _staff(clinics: dict[str, Clinic], report: SeedReport) -> None:
+    for email, first, last, role, clinic_slug in world.STAFF:
+        user = _user(email, first, last, role, report)
+        if clinic_slug:
+            _, created = ClinicMembership.objects.get_or_create(
+                user=user, clinic=clinics[clinic_slug], role=role
+            )
+            report.count("memberships", created)
+
+
+def _patients(report: SeedReport) -> list[User]:
+    patients = []
+    for email, first, last, born, sex, phone, language in world.PATIENTS:
+        user = _user(email, first, last, Role.PATIENT, report)
+        _, created = PatientProfile.objects.get_or_create(
+            user=user,
+            defaults={
+                "date_of_birth": born,
+                "sex": sex,
+                "phone": phone,
+                "preferred_language": language,
+            },
+        )
+        report.count("patient profiles", created)
+        patients.append(user)
+    return patients
+
+
+def _doctor(spec: dict, clinics: dict[str, Clinic], report: SeedReport) -> Doctor:
+    clinic = clinics[spec["clinic"]]
+    user = _user(spec["email"], spec["first"], spec["last"], Role.DOCTOR, report)
+    _, created = ClinicMembership.objects.get_or_create(user=user, clinic=clinic, role=Role.DOCTOR)
+    report.count("memberships", created)
+    doctor, created = Doctor.objects.get_or_create(
+        user=user, defaults={"slug": spec["slug"], "bio": spec["bio"]}
+    )
+    report.count("doctors", created)
+    if created:
+        doctor.specialties.set(Specialty.objects.filter(slug__in=spec["specialties"]))
+        doctor.languages.set(SpokenLanguage.objects.filter(code__in=spec["languages"]))
+        doctor.services.set(
+            ServiceOffering.objects.filter(clinic=clinic, name__in=spec["services"])
+        )
+    start, end = (time.fromisoformat(t) for t in spec["hours"])
+    for weekday in spec["days"]:
+        rule, created = ScheduleRule.objects.get_or_create(
+            doctor=doctor,
+            clinic=clinic,
+            weekday=weekday,
+            start_time=start,
+            defaults={
+                "end_time": end,
+                "slot_minutes": spec["slot"],
+                "valid_from": date(2025, 1, 1),
+            },
+        )
+        report.count("schedule rules", created)
+        for break_start, break_end in spec["breaks"]:
+            ScheduleBreak.objects.get_or_create(
+                rule=rule,
+                start_time=time.fromisoformat(break_start),
+                defaults={"end_time": time.fromisoformat(break_end)},
+            )
+    return doctor
+
+
+def _next_weekday(day: date) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+# --- Bookings ---------------------------------------------------------------------------------
+
+
+def _bookings(doctors: list[Doctor], patients: list[User], report: SeedReport) -> None:
+    rng = random.Random(2026)  # the same world every time
+    now = timezone.now()
+    main_patient = patients[0]
+    staff = User.objects.get(email="reception@clinix.test")
+
+    upcoming = []
+    for doctor in doctors:
+        for _ in range(3):
+            booking = _book_upcoming(doctor, rng.choice(patients), rng, now)
+            if booking:
+                upcoming.append(booking)
+    report.add("upcoming bookings", len(upcoming))
+
+    # The main demo patient: a confirmed visit, a moved one and a cancelled one.
+    anna = doctors[0]
+    mine = [_book_upcoming(anna, main_patient, rng, now, nth) for nth in (2, 6, 10)]
+    mine = [b for b in mine if b]
+    if len(mine) == 3:
+        free = _bookable(anna, mine[1].service, now, start_day=5)
+        if free:
+            booking_services.booking_reschedule(
+                booking=mine[1], new_slot_id=rng.choice(free[:10]).pk, actor=main_patient
+            )
+        booking_services.booking_cancel(
+            booking=mine[2], actor=main_patient, reason="I feel better, thank you."
+        )
+        report.add("upcoming bookings", 3)
+
+    history = [
+        BookingStatus.COMPLETED,
+        BookingStatus.COMPLETED,
+        BookingStatus.NO_SHOW,
+        BookingStatus.CANCELLED,
+        BookingStatus.EXPIRED,
+        BookingStatus.PAYMENT_FAILED,
+        BookingStatus.COMPLETED,
+    ]
+    past_count = 0
+    for doctor in doctors:
+        past_slots = list(
+            Slot.objects.filter(doctor=doctor, starts_at__lt=now - timedelta(hours=2))
+            .select_related("clinic")
+            .order_by("starts_at")
+        )
+        for status in rng.sample(history, k=4):
+            if past_slots and _historic(
+                doctor, rng.choice(past_slots), rng.choice(patients), status, rng, staff
+            ):
+                past_count += 1
+    report.add("past bookings", past_count)
+
+    # A visit in progress and two that wait on something, for the back office to see.
+    extra = 0
+    latest = Slot.objects.filter(doctor=anna, starts_at__lt=now).order_by("-starts_at").first()
+    if latest and _historic(anna, latest, patients[1], BookingStatus.CHECKED_IN, rng, staff):
+        extra += 1
+    for status, doctor in ((BookingStatus.HELD, doctors[2]), (BookingStatus.REQUESTED, doctors[5])):
+        service = doctor.services.first()
+        free = _bookable(doctor, service, now, start_day=3)
+        if free and _historic(doctor, free[0], rng.choice(patients[1:]), status, rng, staff):
+            extra += 1
+    report.add("in-progress bookings", extra)
+    audit_record(actor=None, action="demo.seed", changes={"bookings": [0, Booking.objects.count()]})
+
+
+def _bookable(doctor: Doctor, service: ServiceOffering, now: datetime, start_day: int = 1):
+    return booking_selectors.slot_list_bookable(
+        doctor_id=doctor.pk,
+        clinic=service.clinic,
+        service=service,
+        window_start=now + timedelta(days=start_day),
+        window_end=now + timedelta(days=FUTURE_DAYS),
+        now=now,
+    )
+
+
+def _book_upcoming(doctor, patient, rng, now, start_day: int | None = None) -> Booking | None:
+    service = rng.choice(list(doctor.services.select_related("clinic")))
+    free = _bookable(doctor, service, now, start_day or rng.randint(1, 12))
+    if not free:
+        return None
+    try:
+        return booking_services.booking_create(
+            patient=patient, slot_id=rng.choice(free[:12]).pk, service_id=service.pk
+        )
+    except DomainError:
+        return None  # the patient is busy then: fine, the world has enough bookings
+
+
+def _historic(doctor, slot, patient, status, rng, staff) -> Booking | None:
+    """Write a booking with a plausible timeline that reached ``status``."""
+    service = doctor.services.filter(clinic=slot.clinic).order_by("pk").first()
+    starts_at = slot.starts_at
+    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    booked_at = starts_at - timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 8))
+    now = timezone.now()
+    is_hold = status in (BookingStatus.HELD, BookingStatus.EXPIRED, BookingStatus.PAYMENT_FAILED)
+    if status in (BookingStatus.HELD, BookingStatus.REQUESTED):
+        booked_at = now - timedelta(minutes=3)
+    try:
+        with transaction.atomic():
+            booking = Booking.objects.create(
+                patient=patient,
+                doctor=doctor,
+                clinic=slot.clinic,
+                service=service,
+                slot=slot,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                blocked_from=starts_at - timedelta(minutes=service.buffer_before_minutes),
+                blocked_until=ends_at + timedelta(minutes=service.buffer_after_minutes),
+                status=status,
+                price_base_minor=service.price_minor,
+                price_total_minor=service.price_minor,
+                currency=slot.clinic.currency,
+                hold_expires_at=booked_at + timedelta(minutes=15) if is_hold else None,
+                cancelled_at=booked_at + timedelta(days=1)
+                if status == BookingStatus.CANCELLED
+                else None,
+                cancellation_reason="Clash with work" if status == BookingStatus.CANCELLED else "",
+            )
+    except IntegrityError:
+        return None  # that time is taken (by the doctor or the patient): skip it
+    Booking.objects.filter(pk=booking.pk).update(created_at=booked_at)
+    events = [(EventKind.REQUESTED, booked_at, patient)]
+    if is_hold:
+        events.append((EventKind.HELD, booked_at, None))
+    follow_up = {
+        BookingStatus.EXPIRED: [(EventKind.EXPIRED, booked_at + timedelta(minutes=15), None)],
+        BookingStatus.PAYMENT_FAILED: [
+            (EventKind.PAYMENT_FAILED, booked_at + timedelta(minutes=4), None)
+        ],
+        BookingStatus.CONFIRMED: [(EventKind.CONFIRMED, booked_at, None)],
+        BookingStatus.CANCELLED: [
+            (EventKind.CONFIRMED, booked_at, None),
+            (EventKind.CANCELLED, booked_at + timedelta(days=1), patient),
+        ],
+        BookingStatus.CHECKED_IN: [
+            (EventKind.CONFIRMED, booked_at, None),
+            (EventKind.CHECKED_IN, starts_at - timedelta(minutes=5), staff),
+        ],
+        BookingStatus.COMPLETED: [
+            (EventKind.CONFIRMED, booked_at, None),
+            (EventKind.CHECKED_IN, starts_at - timedelta(minutes=5), staff),
+            (EventKind.COMPLETED, ends_at, staff),
+        ],
+        BookingStatus.NO_SHOW: [
+            (EventKind.CONFIRMED, booked_at, None),
+            (EventKind.NO_SHOW, starts_at + timedelta(minutes=15), staff),
+        ],
+    }
+    events.extend(follow_up.get(status, []))
+    BookingEvent.objects.bulk_create(
+        BookingEvent(booking=booking, kind=kind, at=at, actor=actor) for kind, at, actor in events
+    )
+    return booking
