@@ -11,12 +11,14 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 # A developer's `.env` (written by `make run`) fills in what the shell did not set.
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
+
+# Local state of the embedded default: SQLite file, broker folders, file cache.
+VAR_DIR = Path(env.str("CLINIX_VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -139,6 +141,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="clinix")
 # A task is acknowledged after it ran, and given back if its worker dies mid-run: with
 # idempotent tasks this turns "lost on crash" into "run again", which is what we want.
 CELERY_TASK_ACKS_LATE = True

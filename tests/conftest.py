@@ -1,9 +1,11 @@
 """Personas and a small bookable world, shared by every test package."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from apps.accounts.roles import Role
@@ -14,6 +16,7 @@ from apps.timeslots.models import Slot
 from tests.accounts.factories import PatientFactory, UserFactory
 from tests.clinics.factories import ClinicFactory, ClinicMembershipFactory, ServiceOfferingFactory
 from tests.doctors.factories import DoctorFactory
+from tests.processes import Process, clean_env, start, wait_for
 from tests.timeslots.factories import SlotFactory
 
 
@@ -113,3 +116,54 @@ def platform_admin(db):
     user = UserFactory(email="admin@example.test")
     user_set_role(user=user, role=Role.PLATFORM_ADMIN)
     return user
+
+
+@dataclass
+class WorkerHandle:
+    queue: str
+    process: Process
+
+    def succeeded(self, task_name: str) -> int:
+        """How many runs of ``task_name`` the worker has logged as succeeded."""
+        return sum(
+            1
+            for line in self.process.output().splitlines()
+            if task_name in line and " succeeded " in line
+        )
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real Celery worker process on Redis, with a queue of its own, using this test's
+    (committed) database. Yields a handle: ``.queue`` to send tasks to, ``.succeeded()``."""
+    db = connection.settings_dict
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    env = clean_env(
+        DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/"
+        f"{db['NAME']}",
+        CELERY_QUEUE=queue,
+    )
+    worker = start(
+        [
+            "-m",
+            "celery",
+            "-A",
+            "clinix",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        env=env,
+        log=tmp_path / "worker.log",
+    )
+    try:
+        wait_for(
+            lambda: " ready." in worker.output(), timeout=60, what="the worker", process=worker
+        )
+        yield WorkerHandle(queue=queue, process=worker)
+    finally:
+        worker.stop()
+        connection.close()
