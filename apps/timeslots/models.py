@@ -63,6 +63,8 @@ class ScheduleRule(models.Model):
             raise ValidationError(
                 {"clinic": "The doctor offers no service at this clinic yet: add one first."}
             )
+        if self.valid_from is None:
+            return  # already a field error; the overlap query cannot compare with None
         overlapping = (
             ScheduleRule.objects.filter(
                 doctor_id=self.doctor_id,

@@ -6,13 +6,20 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.doctors.models import Doctor
 from apps.doctors.services import doctor_lock
 from apps.timeslots.exceptions import InvalidBlockRange
-from apps.timeslots.models import ScheduleRule, Slot, SlotStatus
+from apps.timeslots.models import (
+    ExceptionKind,
+    ScheduleException,
+    ScheduleRule,
+    Slot,
+    SlotStatus,
+)
 from apps.timeslots.planning import PlannedSlot, plan_slots, utc_window
 from apps.timeslots.signals import slots_in_use
 
@@ -39,12 +46,15 @@ def slots_generate(*, doctor: Doctor, first: date, last: date, actor=None) -> Ge
     planned_keys = {p.key for p in planned}
 
     window_start, window_end = utc_window(first, last)
-    existing = [
-        slot
-        for slot in Slot.objects.filter(
-            doctor=doctor, starts_at__gte=window_start, starts_at__lt=window_end
+    # Every slot that meets the window, also those of neighbouring local dates (a late slot
+    # the evening before may run past midnight): a new slot must not overlap any of them.
+    nearby = list(
+        Slot.objects.filter(
+            doctor=doctor, starts_at__lt=window_end, ends_at__gt=window_start
         ).select_related("clinic")
-        if first <= slot.starts_at.astimezone(slot.clinic.tz).date() <= last
+    )
+    existing = [
+        slot for slot in nearby if first <= slot.starts_at.astimezone(slot.clinic.tz).date() <= last
     ]
     stale_ids = {
         s.pk
@@ -59,7 +69,7 @@ def slots_generate(*, doctor: Doctor, first: date, last: date, actor=None) -> Ge
     if removable:
         Slot.objects.filter(pk__in=removable).delete()
 
-    survivors = sorted((s for s in existing if s.pk not in removable), key=lambda s: s.starts_at)
+    survivors = sorted((s for s in nearby if s.pk not in removable), key=lambda s: s.starts_at)
     existing_keys = {(s.clinic_id, s.starts_at, s.ends_at) for s in survivors}
     survivor_starts = [s.starts_at for s in survivors]
     to_create = [
@@ -74,7 +84,8 @@ def slots_generate(*, doctor: Doctor, first: date, last: date, actor=None) -> Ge
         if p.key not in existing_keys and not _overlaps_any(survivors, survivor_starts, p)
     ]
     Slot.objects.bulk_create(to_create)
-    result = GenerationResult(created=len(to_create), removed=len(removable), kept=len(survivors))
+    kept = len(existing) - len(removable)
+    result = GenerationResult(created=len(to_create), removed=len(removable), kept=kept)
     if result.created or result.removed:
         audit_record(
             actor=actor,
@@ -106,14 +117,21 @@ def slots_extend_horizon(*, days: int | None = None, today: date | None = None) 
     Yesterday is included because "today" differs between zones.
     """
     days = settings.SLOT_HORIZON_DAYS if days is None else days
-    today = today or timezone.now().date()
-    doctor_ids = (
-        ScheduleRule.objects.filter(is_active=True, doctor__is_active=True)
-        .values_list("doctor_id", flat=True)
-        .distinct()
+    now = timezone.now()
+    today = today or now.date()
+    # Not only doctors with a weekly rule: extra hours alone make slots, and a doctor whose
+    # last rule was deactivated or deleted still has future slots to remove.
+    doctors = Doctor.objects.filter(is_active=True).filter(
+        Exists(ScheduleRule.objects.filter(doctor=OuterRef("pk"), is_active=True))
+        | Exists(
+            ScheduleException.objects.filter(
+                doctor=OuterRef("pk"), kind=ExceptionKind.EXTRA_HOURS, ends_at__gt=now
+            )
+        )
+        | Exists(Slot.objects.filter(doctor=OuterRef("pk"), starts_at__gt=now))
     )
     created = 0
-    for doctor in Doctor.objects.filter(pk__in=doctor_ids).order_by("pk"):
+    for doctor in doctors.order_by("pk"):
         created += slots_generate(
             doctor=doctor, first=today - timedelta(days=1), last=today + timedelta(days=days)
         ).created

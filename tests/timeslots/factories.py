@@ -3,7 +3,14 @@ from datetime import date, time, timedelta
 import factory
 from django.utils import timezone
 
-from apps.timeslots.models import ScheduleRule, Slot, SlotStatus
+from apps.timeslots.models import (
+    ExceptionKind,
+    ScheduleBreak,
+    ScheduleException,
+    ScheduleRule,
+    Slot,
+    SlotStatus,
+)
 from tests.clinics.factories import ClinicFactory
 from tests.doctors.factories import DoctorFactory
 
@@ -19,6 +26,26 @@ class ScheduleRuleFactory(factory.django.DjangoModelFactory):
     end_time = time(12, 0)
     slot_minutes = 30
     valid_from = date(2020, 1, 1)
+
+
+class ScheduleBreakFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScheduleBreak
+
+    rule = factory.SubFactory(ScheduleRuleFactory)
+    start_time = time(12, 0)
+    end_time = time(13, 0)
+
+
+class ScheduleExceptionFactory(factory.django.DjangoModelFactory):
+    """Leave by default, at every clinic. Pass ``starts_at`` and ``ends_at`` (aware)."""
+
+    class Meta:
+        model = ScheduleException
+
+    doctor = factory.SubFactory(DoctorFactory)
+    clinic = None
+    kind = ExceptionKind.LEAVE
 
 
 class SlotFactory(factory.django.DjangoModelFactory):
