@@ -32,6 +32,14 @@ class DoctorAdmin(ClinicScopedAdmin):
         # A doctor profile is tied to a user account, which platform admins create.
         return request.user.is_platform_admin
 
+    def get_readonly_fields(self, request, obj=None):
+        # For the same reason only platform admins move a profile to another account:
+        # the raw id field would otherwise accept any user, of any clinic or none.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_platform_admin:
+            readonly.append("user")
+        return readonly
+
     @admin.display(description="E-mail", ordering="user__email")
     def email(self, obj: Doctor) -> str:
         return obj.user.email

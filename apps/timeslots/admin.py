@@ -2,9 +2,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from apps.clinics.admin_scoping import ClinicScopedAdmin, ClinicScopedTabularInline
+from apps.clinics.selectors import clinic_list_for_staff
 from apps.timeslots import services
 from apps.timeslots.models import (
     DoctorSchedule,
@@ -37,7 +39,23 @@ class ScheduleRuleInline(ClinicScopedTabularInline):
     show_change_link = True  # breaks are edited on the rule's own page
 
 
-class ScheduleExceptionInline(ClinicScopedTabularInline):
+class _ExceptionScopeMixin:
+    """Exceptions at a clinic belong to that clinic; those without one to all the doctor's.
+
+    The model's scope path (the doctor's clinics) covers leave away from every clinic,
+    but would also show a shared doctor's extra hours at another clinic, and let its
+    staff delete them.
+    """
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_platform_admin:
+            return queryset
+        own_clinics = clinic_list_for_staff(request.user).values("pk")
+        return queryset.filter(Q(clinic__isnull=True) | Q(clinic__in=own_clinics))
+
+
+class ScheduleExceptionInline(_ExceptionScopeMixin, ClinicScopedTabularInline):
     model = ScheduleException
     extra = 0
     fields = ["kind", "clinic", "starts_at", "ends_at", "slot_minutes", "note"]
@@ -55,7 +73,18 @@ class DoctorScheduleAdmin(ClinicScopedAdmin):
     actions = ["generate_slots"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user")
+        # Counted in the list query (not one query per row), and only the rules at the
+        # user's clinics: a doctor shared with another clinic has rules there too.
+        rules = Q(schedule_rules__is_active=True)
+        if not request.user.is_platform_admin:
+            own_clinics = clinic_list_for_staff(request.user).values("pk")
+            rules &= Q(schedule_rules__clinic__in=own_clinics)
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user")
+            .annotate(active_rule_count=Count("schedule_rules", filter=rules))
+        )
 
     def has_add_permission(self, request):
         return False
@@ -63,9 +92,9 @@ class DoctorScheduleAdmin(ClinicScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Weekly rules")
+    @admin.display(description="Weekly rules", ordering="active_rule_count")
     def rule_count(self, obj: DoctorSchedule) -> int:
-        return obj.schedule_rules.filter(is_active=True).count()
+        return obj.active_rule_count
 
     @admin.action(description="Generate slots up to the booking horizon", permissions=["change"])
     def generate_slots(self, request, queryset):
@@ -104,7 +133,7 @@ class ScheduleRuleAdmin(ClinicScopedAdmin):
 
 
 @admin.register(ScheduleException)
-class ScheduleExceptionAdmin(ClinicScopedAdmin):
+class ScheduleExceptionAdmin(_ExceptionScopeMixin, ClinicScopedAdmin):
     list_display = ["doctor", "kind", "clinic", "starts_at", "ends_at", "note"]
     list_filter = ["kind", "clinic"]
     search_fields = ["doctor__user__last_name", "doctor__user__first_name", "note"]
