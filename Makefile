@@ -26,7 +26,7 @@ run: $(STAMP) .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo "Clinix on http://$(HOST):$(PORT)/ (back office: /admin/). Ctrl-C stops everything."
-	@trap 'kill 0' EXIT INT TERM; \
+	@trap 'trap - EXIT INT TERM; kill 0' EXIT INT TERM; \
 	$(BIN)/celery -A clinix worker --beat --pool=solo --loglevel=INFO & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
