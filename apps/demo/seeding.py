@@ -19,6 +19,7 @@ from apps.audit.services import audit_record
 from apps.bookings import selectors as booking_selectors
 from apps.bookings import services as booking_services
 from apps.bookings.models import Booking, BookingEvent, BookingStatus, EventKind
+from apps.bookings.validation import Placement
 from apps.clinics.models import (
     Clinic,
     ClinicMembership,
@@ -312,8 +313,8 @@ def _book_upcoming(doctor, patient, rng, now, start_day: int | None = None) -> B
 def _historic(doctor, slot, patient, status, rng, staff) -> Booking | None:
     """Write a booking with a plausible timeline that reached ``status``."""
     service = doctor.services.filter(clinic=slot.clinic).order_by("pk").first()
-    starts_at = slot.starts_at
-    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    placement = Placement.of(slot, service)
+    starts_at, ends_at = placement.starts_at, placement.ends_at
     booked_at = starts_at - timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 8))
     now = timezone.now()
     is_hold = status in (BookingStatus.HELD, BookingStatus.EXPIRED, BookingStatus.PAYMENT_FAILED)
@@ -327,10 +328,10 @@ def _historic(doctor, slot, patient, status, rng, staff) -> Booking | None:
                 clinic=slot.clinic,
                 service=service,
                 slot=slot,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                blocked_from=starts_at - timedelta(minutes=service.buffer_before_minutes),
-                blocked_until=ends_at + timedelta(minutes=service.buffer_after_minutes),
+                starts_at=placement.starts_at,
+                ends_at=placement.ends_at,
+                blocked_from=placement.blocked_from,
+                blocked_until=placement.blocked_until,
                 status=status,
                 price_base_minor=service.price_minor,
                 price_total_minor=service.price_minor,

@@ -26,22 +26,14 @@ from tests.timeslots.factories import (
     ScheduleExceptionFactory,
     ScheduleRuleFactory,
 )
+from tests.timeslots.times import BERLIN, berlin_time, utc
 
-BERLIN = ZoneInfo("Europe/Berlin")
 KOLKATA = ZoneInfo("Asia/Kolkata")
 
 WINTER_MONDAY = date(2026, 1, 5)
 SPRING_FORWARD_SUNDAY = date(2026, 3, 29)
 SUMMER_MONDAY = date(2026, 7, 6)
 FALL_BACK_SUNDAY = date(2026, 10, 25)
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def berlin_time(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN)
 
 
 def local_starts(planned: list[PlannedSlot], tz: ZoneInfo) -> list[str]:

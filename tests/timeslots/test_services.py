@@ -29,19 +29,11 @@ from tests.timeslots.factories import (
     ScheduleRuleFactory,
     SlotFactory,
 )
+from tests.timeslots.times import BERLIN, berlin_time, utc
 
-BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YEAR_NOON = datetime(2026, 1, 1, 12, tzinfo=UTC)
 MONDAY = date(2026, 1, 5)
 SUNDAY = date(2026, 1, 11)
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def berlin_time(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN)
 
 
 def slots_of(doctor) -> list[Slot]:
