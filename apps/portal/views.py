@@ -8,7 +8,6 @@ from apps.clinics.models import Clinic
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The front door: what Clinix is and which clinics take bookings."""
     clinics = (
         Clinic.objects.active()
         .annotate(

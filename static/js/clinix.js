@@ -1,0 +1,54 @@
+/* Clinix page behaviour on top of htmx. Everything works without it; this makes it kinder. */
+(function () {
+  "use strict";
+
+  // Swap 409 (taken) and 422 (invalid form) answers: they carry the fragment to show.
+  htmx.config.responseHandling = [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "409", swap: true, error: false },
+    { code: "422", swap: true, error: false },
+    { code: "[45]..", swap: false, error: true },
+  ];
+  // Only show loading indicators after 150 ms (see .htmx-indicator in clinix.css).
+  htmx.config.defaultSettleDelay = 20;
+
+  function announce(text) {
+    const region = document.getElementById("live-region");
+    if (!region || !text) return;
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  // After a swap: move focus where the new content asks for it and announce it. Polling
+  // refreshes (data-quiet) must not steal focus from what the person is doing.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const target = event.detail.target;
+    if (!target || target.closest("[data-quiet]") === target) {
+      const message = target && target.querySelector("[data-announce]");
+      if (message && message.dataset.announceAlways !== undefined) announce(message.dataset.announce);
+      return;
+    }
+    const focus = target.querySelector("[data-autofocus]") || target.querySelector(".error-summary") ||
+      target.querySelector("h1, h2, h3");
+    if (focus) {
+      if (!focus.hasAttribute("tabindex")) focus.setAttribute("tabindex", "-1");
+      focus.focus({ preventScroll: false });
+    }
+    const message = target.querySelector("[data-announce]");
+    if (message) announce(message.dataset.announce);
+  });
+
+  // A network failure or server error: say so instead of doing nothing.
+  document.addEventListener("htmx:responseError", function () {
+    announce(document.body.dataset.errorText || "Something went wrong. Please try again.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    announce(document.body.dataset.offlineText || "No connection. Please check your network and try again.");
+  });
+
+  // The language picker submits on change when scripts run.
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "language-select") event.target.form.submit();
+  });
+})();
