@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from apps.bookings.models import Booking
+from apps.bookings.models import Booking, BookingStatus
 from apps.core.money import Money
 
 
@@ -31,3 +31,29 @@ def cancellation_terms(
     return CancellationTerms(
         free=False, refund_percent=clinic.late_cancellation_refund_percent, cutoff=cutoff
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CancellationQuote:
+    """What cancelling now means, in money, for the confirmation dialog."""
+
+    terms: CancellationTerms
+    paid: Money
+    refund: Money
+
+    @property
+    def fee(self) -> Money:
+        return self.paid - self.refund
+
+
+def cancellation_quote(booking: Booking, *, now: datetime) -> CancellationQuote:
+    """The terms and the refund of cancelling ``booking`` at ``now``.
+
+    What was paid online is the booking's total when its clinic takes payment up front
+    and the booking got past the hold; otherwise the patient pays at the visit and
+    cancelling costs nothing.
+    """
+    terms = cancellation_terms(booking, now=now)
+    prepaid = booking.clinic.requires_prepayment and booking.status == BookingStatus.CONFIRMED
+    paid = booking.price_total if prepaid else Money(0, booking.currency)
+    return CancellationQuote(terms=terms, paid=paid, refund=terms.refund_of(paid))

@@ -2,12 +2,15 @@
 (function () {
   "use strict";
 
-  // Swap 409 (taken) and 422 (invalid form) answers: they carry the fragment to show.
+  // These error answers carry the fragment to show (taken, invalid form, not allowed yet,
+  // busy): swap them like successes. Any other error keeps the page and is announced.
   htmx.config.responseHandling = [
     { code: "204", swap: false },
     { code: "[23]..", swap: true },
+    { code: "403", swap: true, error: false },
     { code: "409", swap: true, error: false },
     { code: "422", swap: true, error: false },
+    { code: "503", swap: true, error: false },
     { code: "[45]..", swap: false, error: true },
   ];
   // Only show loading indicators after 150 ms (see .htmx-indicator in clinix.css).

@@ -1,6 +1,8 @@
 from datetime import datetime
 
 from django import template
+from django.utils import formats
+from django.utils.translation import gettext as _
 
 from apps.core.money import Money
 
@@ -21,3 +23,27 @@ def in_zone(value: datetime | None, zone) -> datetime | None:
     if value is None:
         return None
     return value.astimezone(zone)
+
+
+@register.filter
+def clinic_time(value: datetime | None, clinic) -> str:
+    """"Tue 24 Nov, 09:15 (Berlin time)": the clinic's local time with its zone named,
+    day and month names in the active language."""
+    if value is None:
+        return ""
+    when = formats.date_format(value.astimezone(clinic.tz), _("D j M, H:i"))
+    return _("%(when)s (%(city)s time)") % {"when": when, "city": clinic.tz_city}
+
+
+@register.filter
+def clinic_hm(value: datetime | None, clinic) -> str:
+    """Just the clinic-local hour and minute: "09:15"."""
+    if value is None:
+        return ""
+    return formats.date_format(value.astimezone(clinic.tz), "H:i")
+
+
+@register.filter
+def initials(name: str) -> str:
+    parts = [p for p in name.replace("Dr.", "").split() if p]
+    return "".join(p[0] for p in parts[:2]).upper()

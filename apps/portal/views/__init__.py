@@ -1,0 +1,21 @@
+from apps.portal.views.appointments import (
+    appointment_calendar,
+    appointment_cancel,
+    appointment_detail,
+    appointment_list,
+    appointment_reschedule,
+)
+from apps.portal.views.book import book
+from apps.portal.views.find import clinic_detail, doctor_detail, home
+
+__all__ = [
+    "appointment_calendar",
+    "appointment_cancel",
+    "appointment_detail",
+    "appointment_list",
+    "appointment_reschedule",
+    "book",
+    "clinic_detail",
+    "doctor_detail",
+    "home",
+]
