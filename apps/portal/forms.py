@@ -92,7 +92,7 @@ class BookingForm(forms.Form):
         help_text=_("For example your symptoms. Only the clinic sees this."),
         required=False,
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "data-persist": ""}),
     )
 
 

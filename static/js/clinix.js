@@ -26,12 +26,18 @@
   // After a swap: move focus where the new content asks for it and announce it. Polling
   // refreshes (data-quiet) must not steal focus from what the person is doing.
   document.addEventListener("htmx:afterSwap", function (event) {
-    const target = event.detail.target;
-    if (!target || target.closest("[data-quiet]") === target) {
-      const message = target && target.querySelector("[data-announce]");
-      if (message && message.dataset.announceAlways !== undefined) announce(message.dataset.announce);
+    // outerHTML swaps replace the target: look the new element up again by its id.
+    let target = event.detail.target;
+    if (target && !target.isConnected && target.id) target = document.getElementById(target.id);
+    const source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    // A select or form that asked for the update keeps the focus; only announce.
+    if (source && source.matches && source.matches("select, input, form")) {
+      const note = target && target.querySelector("[data-announce]");
+      if (note) announce(note.dataset.announce);
       return;
     }
+    // Polling and other self-refreshing regions (data-quiet) never move the focus.
+    if (!target || (source && source.hasAttribute && source.hasAttribute("data-quiet"))) return;
     const focus = target.querySelector("[data-autofocus]") || target.querySelector(".error-summary") ||
       target.querySelector("h1, h2, h3");
     if (focus) {
@@ -48,6 +54,16 @@
   });
   document.addEventListener("htmx:sendError", function () {
     announce(document.body.dataset.offlineText || "No connection. Please check your network and try again.");
+  });
+
+  // Typed text in [data-persist] fields survives a refresh or a detour (sign-in, back).
+  function persistKey(field) { return "clinix:" + location.pathname + location.search + ":" + field.name; }
+  document.querySelectorAll("[data-persist]").forEach(function (field) {
+    try {
+      const saved = sessionStorage.getItem(persistKey(field));
+      if (saved && !field.value) field.value = saved;
+      field.addEventListener("input", function () { sessionStorage.setItem(persistKey(field), field.value); });
+    } catch (error) { /* storage disabled: the field simply starts empty */ }
   });
 
   // The language picker submits on change when scripts run.
