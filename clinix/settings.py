@@ -202,9 +202,23 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Clinix] "
-ACCOUNT_SIGNUP_FORM_CLASS = "apps.accounts.forms.PatientSignupForm"
 ACCOUNT_ADAPTER = "apps.accounts.adapter.AccountAdapter"
+# Subclasses of allauth's forms: plain labels, no placeholders, names on sign-up and one
+# transaction for the new account (ACCOUNT_SIGNUP_FORM_CLASS cannot do that last part).
+ACCOUNT_FORMS = {
+    "login": "apps.accounts.forms.LoginForm",
+    "signup": "apps.accounts.forms.PatientSignupForm",
+    "reset_password": "apps.accounts.forms.ResetPasswordForm",
+    "reset_password_from_key": "apps.accounts.forms.ResetPasswordKeyForm",
+    "change_password": "apps.accounts.forms.ChangePasswordForm",
+    "set_password": "apps.accounts.forms.SetPasswordForm",
+    "add_email": "apps.accounts.forms.AddEmailForm",
+}
 ACCOUNT_LOGOUT_REDIRECT_URL = "portal:home"
+# allauth's default rate limits apply (ACCOUNT_RATE_LIMITS unset): among them 5 failed
+# sign-ins per email address in 5 minutes and 10 per IP address a minute ("login_failed"),
+# which the back-office sign-in shares (apps.accounts.forms.RateLimitedAdminLoginForm).
+# They are counted in the cache: the file cache locally, Redis when REDIS_URL is set.
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -232,6 +246,9 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # Behind a proxy that sets X-Forwarded-For, the audit log records the client's address.
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+# allauth counts rate limits per client IP: behind that proxy, take the address the proxy
+# appended, not the proxy's own (one shared bucket would lock everybody out at once).
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if TRUST_X_FORWARDED_FOR else 0
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)

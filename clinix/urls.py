@@ -1,9 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.accounts.forms import RateLimitedAdminLoginForm
+
 admin.site.site_header = "Clinix back office"
 admin.site.site_title = "Clinix back office"
 admin.site.index_title = "Your clinics"
+# Brute force on /admin/login/ counts against allauth's "login_failed" limit, shared with the
+# patient sign-in. Not allauth's secure_admin_login: it redirects /admin/login/ to
+# /accounts/login/, where mandatory email verification stops staff created in the back office.
+admin.site.login_form = RateLimitedAdminLoginForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),

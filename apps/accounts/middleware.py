@@ -9,7 +9,8 @@ class PreferredLanguageMiddleware:
     """Use the language a signed-in person chose in their profile.
 
     LocaleMiddleware already picked one from the cookie or the browser; a choice stored in
-    the session (no query per request) wins over both.
+    the session (no query per request) wins over both. Signing out flushes the session, and
+    with it the choice.
     """
 
     def __init__(self, get_response):
@@ -21,4 +22,11 @@ class PreferredLanguageMiddleware:
         if language in self.supported:
             translation.activate(language)
             request.LANGUAGE_CODE = language
-        return self.get_response(request)
+        response = self.get_response(request)
+        # The footer picker (Django's set_language) only sets the language cookie, which the
+        # session choice above would overrule: a pick made while signed in holds for the
+        # rest of the session. The profile keeps the lasting choice.
+        picked = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+        if picked is not None and language is not None and picked.value in self.supported:
+            request.session[SESSION_LANGUAGE_KEY] = picked.value
+        return response

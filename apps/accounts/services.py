@@ -1,11 +1,19 @@
-"""Account writes: users, roles and the groups that carry each role's permissions."""
+"""Account writes: users, roles and the groups that carry each role's permissions, patients
+who sign up on the website and the profile they keep."""
 
+from datetime import date
+
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from apps.accounts.models import PatientProfile, User
 from apps.accounts.roles import CLINIC_ROLES, ROLE_PERMISSIONS, Role, group_name
-from apps.audit.services import audit_record
+from apps.audit.services import audit_record, diff, snapshot
+
+#: What a patient may change on their profile page, per row.
+PROFILE_USER_FIELDS = ("first_name", "last_name")
+PROFILE_FIELDS = ("date_of_birth", "sex", "phone", "preferred_language")
 
 
 def roles_sync(*, using: str = "default") -> None:
@@ -64,3 +72,80 @@ def user_set_role(*, user: User, role: str, actor=None) -> User:
             actor=actor, action="user.set_role", target=user, changes={"role": [previous, role]}
         )
     return user
+
+
+@transaction.atomic
+def patient_register(
+    *,
+    email: str,
+    password: str | None,
+    first_name: str,
+    last_name: str,
+    preferred_language: str = settings.LANGUAGE_CODE,
+) -> User:
+    """Someone signed up on the website: always a patient, never staff, always with a profile.
+
+    Called by the allauth adapter while allauth's sign-up form saves (in one transaction, see
+    ``PatientSignupForm.save``); allauth then adds the unverified e-mail address and, after the
+    commit, sends the verification mail. The person is the actor of their own audit entry.
+    """
+    user = User.objects.create_user(
+        email=email,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        role=Role.PATIENT,
+    )
+    PatientProfile.objects.create(user=user, preferred_language=preferred_language)
+    audit_record(
+        actor=user,
+        action="patient.register",
+        target=user,
+        changes={"role": [None, Role.PATIENT], "preferred_language": [None, preferred_language]},
+    )
+    return user
+
+
+@transaction.atomic
+def patient_profile_update(
+    *,
+    user: User,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date | None,
+    sex: str,
+    phone: str,
+    preferred_language: str,
+    actor: User | None = None,
+) -> PatientProfile:
+    """Save a person's name and patient profile; audit what changed (nothing changed: no entry).
+
+    Locks the profile row (``select_for_update``) so two saves in flight cannot interleave
+    their before/after snapshots. Someone without a profile yet (staff who also want to book
+    as a patient) gets one here: the one-to-one constraint makes a racing create fail loudly
+    rather than produce two.
+    """
+    profile, created = PatientProfile.objects.select_for_update().get_or_create(user=user)
+    profile.user = user  # The audit entry names the profile by its user: no second load.
+    user_before = snapshot(user, PROFILE_USER_FIELDS)
+    profile_before = {} if created else snapshot(profile, PROFILE_FIELDS)
+
+    user.first_name, user.last_name = first_name, last_name
+    profile.date_of_birth, profile.sex, profile.phone = date_of_birth, sex, phone
+    profile.preferred_language = preferred_language
+
+    changes = {
+        **diff(user_before, snapshot(user, PROFILE_USER_FIELDS)),
+        **diff(profile_before, snapshot(profile, PROFILE_FIELDS)),
+    }
+    if not changes:
+        return profile
+    user.save(update_fields=list(PROFILE_USER_FIELDS))
+    profile.save()
+    audit_record(
+        actor=actor,
+        action="patient_profile.create" if created else "patient_profile.update",
+        target=profile,
+        changes=changes,
+    )
+    return profile

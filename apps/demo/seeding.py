@@ -9,6 +9,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from allauth.account.models import EmailAddress
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -142,6 +143,15 @@ def _user(email: str, first: str, last: str, role: str, report: SeedReport) -> U
         user.save(update_fields=["password"])
         user_set_role(user=user, role=role)
         report.count("users")
+    # A verified, primary allauth address: demo people sign in at /accounts/login/ at once.
+    address, created = EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    if not (address.verified and address.primary):
+        address.verified = address.primary = True
+        address.save(update_fields=["verified", "primary"])
+        created = True
+    report.count("email addresses", created)
     return user
 
 

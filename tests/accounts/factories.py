@@ -1,4 +1,5 @@
 import factory
+from allauth.account.models import EmailAddress
 
 from apps.accounts.models import PatientProfile, User
 from apps.accounts.roles import Role
@@ -37,3 +38,21 @@ class PatientFactory(UserFactory):
 class StaffUserFactory(UserFactory):
     role = Role.RECEPTIONIST
     is_staff = True
+
+
+class EmailAddressFactory(factory.django.DjangoModelFactory):
+    """allauth's record of an address; verified and primary unless told otherwise."""
+
+    class Meta:
+        model = EmailAddress
+
+    user = factory.SubFactory(UserFactory)
+    email = factory.SelfAttribute("user.email")
+    verified = True
+    primary = True
+
+
+class VerifiedPatientFactory(PatientFactory):
+    """A patient who confirmed their email address: can sign in at /accounts/login/."""
+
+    email_address = factory.RelatedFactory(EmailAddressFactory, factory_related_name="user")

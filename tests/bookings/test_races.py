@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from apps.bookings import services
+from apps.bookings.exceptions import BookingBusy
 from apps.bookings.models import Booking
 from apps.core.errors import DomainError
+from apps.doctors.services import doctor_lock
 from tests.accounts.factories import PatientFactory
 from tests.clinics.factories import ServiceOfferingFactory
 from tests.conftest import build_world
@@ -27,6 +29,14 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 RACERS = 30
 ROUNDS = 4
+
+
+@pytest.fixture(autouse=True)
+def _patient_lock_timeout(settings):
+    # These tests are about who wins, not about tail latency: on a loaded machine 30
+    # serialised transactions can exceed the production lock timeout, and a "busy" answer
+    # would hide what the test is about. test_a_held_doctor_lock_answers_busy covers that.
+    settings.BOOKING_LOCK_TIMEOUT_MS = 30_000
 
 
 @dataclass
@@ -241,3 +251,35 @@ def test_new_bookings_and_reschedules_racing_for_one_slot_leave_one_booking():
         outcomes = race(calls)
         assert summary(outcomes) == {"won": 1, "SlotUnavailable": RACERS - 1}
         assert Booking.objects.occupying().filter(slot=contested).count() == 1
+
+
+def test_a_held_doctor_lock_answers_busy_instead_of_waiting_forever(settings):
+    """Lock timeouts become the retryable BookingBusy, never a 500 or a hang."""
+    settings.BOOKING_LOCK_TIMEOUT_MS = 200
+    world = build_world(slot_count=1)
+    patient = PatientFactory()
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold_the_doctor():
+        try:
+            with transaction.atomic():
+                doctor_lock(world.doctor.pk)
+                holding.set()
+                release.wait(timeout=10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_doctor)
+    holder.start()
+    try:
+        assert holding.wait(timeout=10)
+        with pytest.raises(BookingBusy) as error:
+            services.booking_create(
+                patient=patient, slot_id=world.slots[0].pk, service_id=world.service.pk
+            )
+        assert error.value.retryable
+    finally:
+        release.set()
+        holder.join(timeout=10)
+    assert not Booking.objects.exists()
