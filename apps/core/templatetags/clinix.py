@@ -27,7 +27,7 @@ def in_zone(value: datetime | None, zone) -> datetime | None:
 
 @register.filter
 def clinic_time(value: datetime | None, clinic) -> str:
-    """"Tue 24 Nov, 09:15 (Berlin time)": the clinic's local time with its zone named,
+    """ "Tue 24 Nov, 09:15 (Berlin time)": the clinic's local time with its zone named,
     day and month names in the active language."""
     if value is None:
         return ""
