@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from apps.accounts.forms import RateLimitedAdminLoginForm
 
@@ -12,6 +14,8 @@ admin.site.index_title = "Your clinics"
 admin.site.login_form = RateLimitedAdminLoginForm
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("apps.accounts.urls")),

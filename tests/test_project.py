@@ -16,3 +16,9 @@ def test_models_and_migrations_agree():
 @pytest.mark.django_db
 def test_admin_login_page_is_served(client):
     assert client.get("/admin/login/").status_code == 200
+
+
+def test_favicon_requests_find_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == "/static/favicon.svg"
