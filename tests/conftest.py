@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.accounts.roles import Role
 from apps.accounts.services import user_set_role
@@ -18,6 +19,15 @@ from tests.clinics.factories import ClinicFactory, ClinicMembershipFactory, Serv
 from tests.doctors.factories import DoctorFactory
 from tests.processes import Process, clean_env, start, wait_for
 from tests.timeslots.factories import SlotFactory
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # LocaleMiddleware leaves the last request's language active in the thread; start
+    # every test in the default language so no test depends on the one before it.
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

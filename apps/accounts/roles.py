@@ -6,15 +6,16 @@ Permissions are named by string so this module imports no app to its right.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    PATIENT = "patient", "Patient"
-    DOCTOR = "doctor", "Doctor"
-    NURSE = "nurse", "Nurse"
-    RECEPTIONIST = "receptionist", "Receptionist"
-    CLINIC_MANAGER = "clinic_manager", "Clinic manager"
-    PLATFORM_ADMIN = "platform_admin", "Platform admin"
+    PATIENT = "patient", _("Patient")
+    DOCTOR = "doctor", _("Doctor")
+    NURSE = "nurse", _("Nurse")
+    RECEPTIONIST = "receptionist", _("Receptionist")
+    CLINIC_MANAGER = "clinic_manager", _("Clinic manager")
+    PLATFORM_ADMIN = "platform_admin", _("Platform admin")
 
 
 #: Roles a person can hold inside a clinic (through a clinic membership).
@@ -83,5 +84,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+# Group names are data, not interface text: fixed English, never translated (a translated
+# label would name a different, empty group when another language is active).
+_GROUP_NAMES = {
+    Role.DOCTOR: "Role: Doctor",
+    Role.NURSE: "Role: Nurse",
+    Role.RECEPTIONIST: "Role: Receptionist",
+    Role.CLINIC_MANAGER: "Role: Clinic manager",
+}
+
+
 def group_name(role: str) -> str:
-    return f"Role: {Role(role).label}"
+    return _GROUP_NAMES[Role(role)]

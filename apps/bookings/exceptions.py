@@ -1,5 +1,7 @@
 """Booking errors. Messages are shown to patients and staff as they are; tests reuse them."""
 
+from django.utils.translation import gettext_lazy as _
+
 from apps.core.errors import DomainError
 
 
@@ -8,61 +10,63 @@ class BookingError(DomainError):
 
 
 class SlotUnavailable(BookingError):
-    message = "This time is no longer available. Please choose another time."
+    message = _("This time is no longer available. Please choose another time.")
     code = "slot-unavailable"
     http_status = 409
 
 
 class BookingBusy(BookingError):
-    message = "Many people are booking with this doctor right now. Please try again in a moment."
+    message = _("Many people are booking with this doctor right now. Please try again in a moment.")
     code = "booking-busy"
     http_status = 503
     retryable = True
 
 
 class SlotTooSoon(BookingError):
-    message = "This time has passed or starts too soon to book online. Please choose a later time."
+    message = _(
+        "This time has passed or starts too soon to book online. Please choose a later time."
+    )
     code = "slot-too-soon"
     http_status = 422
 
 
 class OutsideBookingWindow(BookingError):
-    message = "This time is too far ahead to book yet. Please choose an earlier date."
+    message = _("This time is too far ahead to book yet. Please choose an earlier date.")
     code = "outside-booking-window"
     http_status = 422
 
 
 class ServiceNotOffered(BookingError):
-    message = "This doctor does not offer this service at this clinic."
+    message = _("This doctor does not offer this service at this clinic.")
     code = "service-not-offered"
     http_status = 422
 
 
 class PatientDoubleBooked(BookingError):
-    message = "You already have an appointment at this time."
+    message = _("You already have an appointment at this time.")
     code = "patient-double-booked"
     http_status = 409
 
 
 class BookingNotCancellable(BookingError):
-    message = "This appointment can no longer be cancelled."
+    message = _("This appointment can no longer be cancelled.")
     code = "booking-not-cancellable"
     http_status = 409
 
 
 class BookingNotReschedulable(BookingError):
-    message = "This appointment can no longer be moved."
+    message = _("This appointment can no longer be moved.")
     code = "booking-not-reschedulable"
     http_status = 409
 
 
 class RescheduleToOtherDoctor(BookingError):
-    message = "An appointment can only be moved to another time with the same doctor."
+    message = _("An appointment can only be moved to another time with the same doctor.")
     code = "reschedule-other-doctor"
     http_status = 422
 
 
 class InvalidTransition(BookingError):
-    message = "This appointment cannot change to that state now."
+    message = _("This appointment cannot change to that state now.")
     code = "invalid-transition"
     http_status = 409

@@ -4,6 +4,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from apps.clinics.models import Clinic, ServiceOffering
 from apps.core.money import CURRENCY_CHOICES, Money
@@ -12,15 +13,15 @@ from apps.timeslots.models import Slot
 
 
 class BookingStatus(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    HELD = "held", "Awaiting payment"
-    CONFIRMED = "confirmed", "Confirmed"
-    CHECKED_IN = "checked_in", "Checked in"
-    COMPLETED = "completed", "Completed"
-    NO_SHOW = "no_show", "No-show"
-    CANCELLED = "cancelled", "Cancelled"
-    EXPIRED = "expired", "Expired"
-    PAYMENT_FAILED = "payment_failed", "Payment failed"
+    REQUESTED = "requested", _("Requested")
+    HELD = "held", _("Awaiting payment")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CHECKED_IN = "checked_in", _("Checked in")
+    COMPLETED = "completed", _("Completed")
+    NO_SHOW = "no_show", _("No-show")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+    PAYMENT_FAILED = "payment_failed", _("Payment failed")
 
 
 #: Statuses in which a booking occupies the doctor's time (and its slot). Finished visits
@@ -158,20 +159,20 @@ class Booking(models.Model):
 
 
 class EventKind(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    PRICED = "priced", "Priced"
-    HELD = "held", "Held for payment"
-    PAID = "paid", "Paid"
-    CONFIRMED = "confirmed", "Confirmed"
-    REMINDED = "reminded", "Reminder sent"
-    RESCHEDULED = "rescheduled", "Rescheduled"
-    CANCELLED = "cancelled", "Cancelled"
-    REFUNDED = "refunded", "Refunded"
-    EXPIRED = "expired", "Hold expired"
-    PAYMENT_FAILED = "payment_failed", "Payment failed"
-    CHECKED_IN = "checked_in", "Checked in"
-    COMPLETED = "completed", "Completed"
-    NO_SHOW = "no_show", "No-show"
+    REQUESTED = "requested", _("Requested")
+    PRICED = "priced", _("Priced")
+    HELD = "held", _("Held for payment")
+    PAID = "paid", _("Paid")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REMINDED = "reminded", _("Reminder sent")
+    RESCHEDULED = "rescheduled", _("Rescheduled")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
+    EXPIRED = "expired", _("Hold expired")
+    PAYMENT_FAILED = "payment_failed", _("Payment failed")
+    CHECKED_IN = "checked_in", _("Checked in")
+    COMPLETED = "completed", _("Completed")
+    NO_SHOW = "no_show", _("No-show")
 
 
 class BookingEvent(models.Model):

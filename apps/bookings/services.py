@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.audit.services import audit_record
@@ -312,7 +313,7 @@ def _transition(
     if locked.status not in sources:
         raise InvalidTransition(booking_id=booking.pk)
     if not_before_start and locked.starts_at > now:
-        raise InvalidTransition("This can only be recorded once the appointment has started.")
+        raise InvalidTransition(_("This can only be recorded once the appointment has started."))
     previous = locked.status
     locked.status = target
     locked.save(update_fields=["status", "updated_at"])

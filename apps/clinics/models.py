@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.roles import CLINIC_ROLES, Role
 from apps.core.money import CURRENCY_CHOICES, Money
@@ -12,13 +13,13 @@ from apps.core.timeutils import validate_timezone
 
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, "Monday"
-    TUESDAY = 1, "Tuesday"
-    WEDNESDAY = 2, "Wednesday"
-    THURSDAY = 3, "Thursday"
-    FRIDAY = 4, "Friday"
-    SATURDAY = 5, "Saturday"
-    SUNDAY = 6, "Sunday"
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
 
 
 class ClinicQuerySet(models.QuerySet):
@@ -118,9 +119,9 @@ class OpeningHours(models.Model):
 
 
 class ClosureKind(models.TextChoices):
-    HOLIDAY = "holiday", "Public holiday"
-    EMERGENCY = "emergency", "Emergency closure"
-    OTHER = "other", "Other"
+    HOLIDAY = "holiday", _("Public holiday")
+    EMERGENCY = "emergency", _("Emergency closure")
+    OTHER = "other", _("Other")
 
 
 class Closure(models.Model):

@@ -5,12 +5,14 @@ into form errors or messages, the API into RFC 7807 problem JSON. Each app decla
 own errors in ``apps/<app>/exceptions.py``.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 
 class DomainError(Exception):
     """A rule of the domain said no. ``message`` is safe to show to the user."""
 
     #: Default user-facing message; subclasses override it, tests reuse it.
-    message = "This action is not possible."
+    message = _("This action is not possible.")
     #: Stable machine-readable code (the API's problem ``type`` suffix).
     code = "domain-error"
     #: HTTP status the API answers with.

@@ -3,6 +3,10 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from babel.numbers import format_currency
+from django.conf import settings
+from django.utils.translation import get_language, to_locale
+
 # Minor-unit exponents of the currencies Clinix accepts (ISO 4217).
 CURRENCY_EXPONENTS: dict[str, int] = {
     "EUR": 2,
@@ -16,7 +20,6 @@ CURRENCY_EXPONENTS: dict[str, int] = {
     "PLN": 2,
     "JPY": 0,
 }
-CURRENCY_SYMBOLS: dict[str, str] = {"EUR": "€", "USD": "$", "GBP": "£", "INR": "₹", "JPY": "¥"}
 CURRENCY_CHOICES = [(code, code) for code in sorted(CURRENCY_EXPONENTS)]
 
 
@@ -53,7 +56,7 @@ class Money:
             raise ValueError(f"Cannot combine {self.currency} with {other.currency}.")
 
     def __str__(self) -> str:
-        symbol = CURRENCY_SYMBOLS.get(self.currency)
-        exponent = CURRENCY_EXPONENTS[self.currency]
-        number = f"{self.amount:,.{exponent}f}"
-        return f"{symbol}{number}" if symbol else f"{number} {self.currency}"
+        """Formatted for the active language: "€45.00" in English, "45,00 €" in German."""
+        return format_currency(
+            self.amount, self.currency, locale=to_locale(get_language() or settings.LANGUAGE_CODE)
+        )

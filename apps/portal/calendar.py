@@ -3,6 +3,7 @@
 from datetime import UTC
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vText
 
 from apps.bookings.models import Booking, BookingStatus
@@ -25,7 +26,13 @@ def booking_ics(booking: Booking, *, url: str) -> bytes:
     event["location"] = vText(f"{clinic.name}, {clinic.address}, {clinic.postcode} {clinic.city}")
     event.add(
         "description",
-        f"Booking {booking.reference} at {clinic.name}. Phone {clinic.phone}. {url}",
+        _("Booking %(reference)s at %(clinic)s. Phone %(phone)s. %(url)s")
+        % {
+            "reference": booking.reference,
+            "clinic": clinic.name,
+            "phone": clinic.phone,
+            "url": url,
+        },
     )
     event.add("url", url)
     event.add("status", "CANCELLED" if booking.status == BookingStatus.CANCELLED else "CONFIRMED")

@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.doctors.models import Specialty, SpokenLanguage
 from apps.portal.selectors import SearchQuery
@@ -33,7 +34,9 @@ class SearchForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. Berlin")}),
     )
     date = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("search: first date", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     specialty = forms.ChoiceField(label=_("Specialty"), required=False)
     language = forms.ChoiceField(label=_("Doctor speaks"), required=False)

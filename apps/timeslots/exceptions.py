@@ -1,6 +1,8 @@
+from django.utils.translation import gettext_lazy as _
+
 from apps.core.errors import DomainError
 
 
 class InvalidBlockRange(DomainError):
-    message = "The end of the blocked period must be after its start."
+    message = _("The end of the blocked period must be after its start.")
     code = "invalid-block-range"

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from apps.clinics.models import Clinic, Weekday
 from apps.doctors.models import Doctor
@@ -107,9 +108,9 @@ class ScheduleBreak(models.Model):
 
 
 class ExceptionKind(models.TextChoices):
-    LEAVE = "leave", "Leave"
-    SICK = "sick", "Sick day"
-    EXTRA_HOURS = "extra_hours", "Extra hours"
+    LEAVE = "leave", _("Leave")
+    SICK = "sick", _("Sick day")
+    EXTRA_HOURS = "extra_hours", _("Extra hours")
 
 
 class ScheduleException(models.Model):
@@ -165,14 +166,14 @@ class ScheduleException(models.Model):
 
 
 class SlotStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    BLOCKED = "blocked", "Blocked"
+    OPEN = "open", _("Open")
+    BLOCKED = "blocked", _("Blocked")
 
 
 class SlotSource(models.TextChoices):
-    RULE = "rule", "Weekly schedule"
-    EXTRA = "extra", "Extra hours"
-    MANUAL = "manual", "Added by hand"
+    RULE = "rule", _("Weekly schedule")
+    EXTRA = "extra", _("Extra hours")
+    MANUAL = "manual", _("Added by hand")
 
 
 class SlotQuerySet(models.QuerySet):

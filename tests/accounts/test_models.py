@@ -61,3 +61,12 @@ def test_roles_sync_is_idempotent_and_complete():
             for p in group.permissions.select_related("content_type")
         }
         assert granted == set(perms), role
+
+
+def test_a_role_keeps_its_group_whatever_language_is_active():
+    from django.utils import translation
+
+    with translation.override("de"):
+        user = user_create(email="de@example.test", password=None, role=Role.CLINIC_MANAGER)
+    assert list(user.groups.values_list("name", flat=True)) == [group_name(Role.CLINIC_MANAGER)]
+    assert user.has_perm("timeslots.change_doctorschedule")

@@ -136,7 +136,7 @@ def test_an_unverified_email_must_be_confirmed_first(client, world, patient):
     post = confirm(client, world)
 
     assert page.context["state"] == "unverified"
-    assert "Confirm your e-mail address first" in page.content.decode()
+    assert "Confirm your email address first" in page.content.decode()
     assert post.status_code == 403
     assert not Booking.objects.exists()
 

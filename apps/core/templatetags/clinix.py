@@ -3,6 +3,7 @@ from datetime import datetime
 from django import template
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.money import Money
 
@@ -47,3 +48,20 @@ def clinic_hm(value: datetime | None, clinic) -> str:
 def initials(name: str) -> str:
     parts = [p for p in name.replace("Dr.", "").split() if p]
     return "".join(p[0] for p in parts[:2]).upper()
+
+
+# Named date formats, translatable: each language orders day, month and year its own way.
+DATE_FORMATS = {
+    "day": pgettext_lazy("date format: weekday, day and month", "l j F"),
+    "day_month": pgettext_lazy("date format: day and short month", "j M"),
+    "day_month_year": pgettext_lazy("date format: day, short month, year", "j M Y"),
+    "weekday_day_month_year": pgettext_lazy("date format: short weekday and date", "D j M Y"),
+}
+
+
+@register.filter
+def datefmt(value, name: str) -> str:
+    """{{ day|datefmt:"day" }} → "Monday 23 November" / "Montag, 23. November"."""
+    if value is None:
+        return ""
+    return formats.date_format(value, str(DATE_FORMATS[name]))
