@@ -6,6 +6,7 @@ from itertools import groupby
 
 from django.db.models import Prefetch, Q
 
+from apps.bookings.models import Booking
 from apps.bookings.selectors import Candidate, slot_first_bookable, slot_list_bookable
 from apps.clinics.models import Clinic, ServiceOffering
 from apps.core.money import Money
@@ -199,16 +200,43 @@ def doctor_next_free(
 
 
 def alternatives_near(
-    *, doctor_id: int, clinic: Clinic, service: ServiceOffering, wanted: datetime, now: datetime
+    *,
+    doctor_id: int,
+    clinic: Clinic,
+    service: ServiceOffering,
+    wanted: datetime,
+    now: datetime,
+    patient=None,
+    moving_booking_id: int | None = None,
 ) -> list[Slot]:
-    """Up to six bookable slots closest in time to ``wanted``, in time order."""
+    """Up to six bookable slots closest in time to ``wanted``, in time order.
+
+    With ``patient``, times that clash with the patient's own appointments are left out:
+    offering them would only lead to "you already have an appointment at this time".
+    A booking being moved (``moving_booking_id``) does not clash with itself.
+    """
+    window_start, window_end = wanted - timedelta(days=3), wanted + timedelta(days=10)
     slots = slot_list_bookable(
         doctor_id=doctor_id,
         clinic=clinic,
         service=service,
-        window_start=wanted - timedelta(days=3),
-        window_end=wanted + timedelta(days=10),
+        window_start=window_start,
+        window_end=window_end,
         now=now,
     )
+    if patient is not None:
+        own = list(
+            Booking.objects.occupying()
+            .filter(patient=patient, starts_at__lt=window_end + timedelta(days=1))
+            .filter(ends_at__gt=window_start)
+            .exclude(pk=moving_booking_id)
+            .values_list("starts_at", "ends_at")
+        )
+        length = timedelta(minutes=service.duration_minutes)
+        slots = [
+            s
+            for s in slots
+            if not any(start < s.starts_at + length and s.starts_at < end for start, end in own)
+        ]
     nearest = sorted(slots, key=lambda s: abs(s.starts_at - wanted))[:6]
     return sorted(nearest, key=lambda s: s.starts_at)

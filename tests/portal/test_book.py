@@ -189,3 +189,23 @@ def test_summary_queries_are_bounded(patient_client, world, django_assert_max_nu
     verify(PatientFactory())
     with django_assert_max_num_queries(14):
         patient_client.get(book_url(world))
+
+
+def test_alternatives_leave_out_times_that_clash_with_the_patients_own_visits(
+    patient_client, world, other_world, verified_patient
+):
+    # The patient is busy at the other clinic from the world's second to third slot.
+    services.booking_create(
+        patient=verified_patient,
+        slot_id=other_world.slots[1].pk,
+        service_id=other_world.service.pk,
+    )
+    services.booking_create(
+        patient=PatientFactory(), slot_id=world.slots[0].pk, service_id=world.service.pk
+    )
+
+    response = confirm(patient_client, world)
+
+    alternatives = response.context["alternatives"]
+    assert world.slots[2] in alternatives
+    assert world.slots[1] not in alternatives  # same time as the patient's other visit

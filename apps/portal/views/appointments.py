@@ -141,6 +141,8 @@ def appointment_reschedule(request: HttpRequest, reference: str) -> HttpResponse
             service=booking.service,
             wanted=slot.starts_at,
             now=timezone.now(),
+            patient=request.user,
+            moving_booking_id=booking.pk,
         )
         response = render(request, template, context, status=409)
         response["HX-Trigger"] = "slots-changed"

@@ -94,7 +94,7 @@ def _state_for_get(request, slot: Slot, service: ServiceOffering) -> dict:
     try:
         check_placement(slot=slot, service=service, patient=request.user, now=now)
     except DomainError as error:
-        return _problem_context(slot, service, error, now)
+        return _problem_context(slot, service, error, now, patient=request.user)
     return {
         "state": "ready",
         "form": BookingForm(initial={"slot": slot.pk, "service": service.pk}),
@@ -109,13 +109,15 @@ def _problem(request, context, error: DomainError, *, form) -> HttpResponse:
         return _render(
             request, {**context, "state": "ready", "form": form, "busy": error.message}, status=503
         )
-    extra = _problem_context(context["slot"], context["service"], error, timezone.now())
+    extra = _problem_context(
+        context["slot"], context["service"], error, timezone.now(), patient=request.user
+    )
     response = _render(request, {**context, **extra}, status=status)
     response["HX-Trigger"] = "slots-changed"
     return response
 
 
-def _problem_context(slot, service, error: DomainError, now) -> dict:
+def _problem_context(slot, service, error: DomainError, now, *, patient) -> dict:
     taken = isinstance(error, SlotUnavailable)
     return {
         "state": "taken" if taken else "problem",
@@ -127,6 +129,7 @@ def _problem_context(slot, service, error: DomainError, now) -> dict:
             service=service,
             wanted=slot.starts_at,
             now=now,
+            patient=patient,
         )
         if service.clinic_id == slot.clinic_id
         else [],
