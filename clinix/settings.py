@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "template_partials",
     "allauth",
     "allauth.account",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "apps.core",
     # Clinix apps, in the dependency order of docs/architecture.md (left may not import right).
     "apps.audit",
@@ -56,6 +60,7 @@ INSTALLED_APPS = [
     "apps.timeslots",
     "apps.bookings",
     "apps.portal",
+    "apps.api",
     "apps.demo",
 ]
 
@@ -72,6 +77,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "apps.accounts.middleware.PreferredLanguageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "apps.api.middleware.ApiNotFoundMiddleware",
     "apps.audit.middleware.RequestContextMiddleware",
 ]
 
@@ -219,6 +225,71 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "portal:home"
 # sign-ins per email address in 5 minutes and 10 per IP address a minute ("login_failed"),
 # which the back-office sign-in shares (apps.accounts.forms.RateLimitedAdminLoginForm).
 # They are counted in the cache: the file cache locally, Redis when REDIS_URL is set.
+
+# --- REST API -----------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.api.authentication.PersonalTokenAuthentication",
+        "apps.api.authentication.OIDCBearerAuthentication",
+        "apps.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["apps.api.parsers.LimitedJSONParser"],
+    # JSON only: an API client never gets an HTML page, errors included.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.PagePagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.api.throttling.UserThrottle",
+        "apps.api.throttling.IPThrottle",
+    ],
+    "EXCEPTION_HANDLER": "apps.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Behind a proxy, the client's address is the one the proxy added (see audit/middleware).
+    "NUM_PROXIES": 1 if env.bool("TRUST_X_FORWARDED_FOR", default=False) else 0,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+API_THROTTLE_RATES = {
+    "user": env.str("API_THROTTLE_USER", default="600/min"),
+    "ip": env.str("API_THROTTLE_IP", default="1200/min"),
+    "booking-writes": env.str("API_THROTTLE_BOOKING_WRITES", default="30/min"),
+}
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=16_384)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Clinix API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Find free times, book them exactly once, manage bookings. Errors are RFC 7807 "
+        "`application/problem+json`; writes take an `Idempotency-Key`; lists are paginated "
+        "(`?page=`, `?page_size=` up to 100, with `next`/`previous` links). See docs/api.md."
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.api.schema.document_common_errors",
+    ],
+    "ENUM_NAME_OVERRIDES": {"BookingStatusEnum": "apps.bookings.models.BookingStatus"},
+}
+
+# --- Single sign-on (OpenID Connect; off unless the provider's endpoints are set) -----------
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=5)
+# How long a verified access token is remembered, so not every API call asks the provider.
+OIDC_TOKEN_CACHE_SECONDS = env.int("OIDC_TOKEN_CACHE_SECONDS", default=60)
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"

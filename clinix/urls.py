@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from apps.accounts.forms import RateLimitedAdminLoginForm
+from apps.api.views import health
 
 admin.site.site_header = "Clinix back office"
 admin.site.site_title = "Clinix back office"
@@ -17,8 +18,17 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg")),
     path("admin/", admin.site.urls),
+    path("api/", include("apps.api.urls")),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("apps.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("apps.portal.urls")),
 ]
+
+# API paths answer errors in problem JSON, never an HTML page (clinix/errors.py).
+handler400 = "clinix.errors.bad_request"
+handler403 = "clinix.errors.permission_denied"
+handler404 = "clinix.errors.page_not_found"
+handler500 = "clinix.errors.server_error"

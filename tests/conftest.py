@@ -31,6 +31,19 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
+def _own_cache_namespace(settings):
+    """Each test counts rate limits and throttles in a cache namespace of its own.
+
+    allauth and DRF keep their counters in the default cache (Redis in tests), which other
+    test processes share: a key prefix isolates this test without clearing anybody's keys.
+    """
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+        for name, config in settings.CACHES.items()
+    }
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2 at production strength costs ~0.4 s a user; tests make hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,8 +1,9 @@
 """Account reads. Each takes the person asking about themselves; none leaks another's data."""
 
 from allauth.account.models import EmailAddress
+from django.db.models import QuerySet
 
-from apps.accounts.models import PatientProfile, User
+from apps.accounts.models import ApiToken, PatientProfile, User
 
 
 def user_has_verified_email(user: User) -> bool:
@@ -28,3 +29,8 @@ def patient_preferred_language(*, user: User) -> str | None:
         .values_list("preferred_language", flat=True)
         .first()
     )
+
+
+def api_token_list_for_user(*, user: User) -> QuerySet[ApiToken]:
+    """The user's tokens, revoked ones included (they show as revoked)."""
+    return ApiToken.objects.filter(user=user)

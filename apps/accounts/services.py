@@ -1,13 +1,17 @@
 """Account writes: users, roles and the groups that carry each role's permissions, patients
 who sign up on the website and the profile they keep."""
 
-from datetime import date
+import hashlib
+import secrets
+from datetime import date, timedelta
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils import timezone
 
-from apps.accounts.models import PatientProfile, User
+from apps.accounts.models import ApiToken, PatientProfile, User
 from apps.accounts.roles import CLINIC_ROLES, ROLE_PERMISSIONS, Role, group_name
 from apps.audit.services import audit_record, diff, snapshot
 
@@ -149,3 +153,72 @@ def patient_profile_update(
         changes=changes,
     )
     return profile
+
+
+# --- Personal API tokens ------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "clx_"  # noqa: S105 - a public marker, not a secret
+#: How often at most a token's "last used" time is written (not on every request).
+API_TOKEN_TOUCH_SECONDS = 60
+
+
+def api_token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(
+    *, user: User, name: str, expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token for ``user``; returns it with its secret, which is never stored."""
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip()[:100],
+        prefix=secret[: len(API_TOKEN_PREFIX) + 6],
+        key_hash=api_token_hash(secret),
+        expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    audit_record(
+        actor=user, action="api_token.create", target=token, changes={"name": [None, token.name]}
+    )
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
+    """Revoke a token at once. Revoking twice changes nothing."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="api_token.revoke", target=token)
+    return token
+
+
+def api_token_authenticate(secret: str) -> User | None:
+    """The active user a token secret belongs to, or None. Marks the token used."""
+    if not secret.startswith(API_TOKEN_PREFIX):
+        return None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.usable(now)
+        .select_related("user")
+        .filter(key_hash=api_token_hash(secret), user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(
+        seconds=API_TOKEN_TOUCH_SECONDS
+    ):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+@transaction.atomic
+def oidc_user_create(*, email: str, first_name: str, last_name: str) -> User:
+    """A person first seen through single sign-on: a patient whose e-mail address the
+    identity provider has verified (so they can book at once)."""
+    user = patient_register(email=email, password=None, first_name=first_name, last_name=last_name)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user

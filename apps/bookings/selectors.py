@@ -35,6 +35,75 @@ def booking_timeline(booking: Booking) -> QuerySet[BookingEvent]:
     return booking.events.select_related("actor").order_by("at", "id")
 
 
+@dataclass(frozen=True, slots=True)
+class _Visit:
+    """What booking ``service`` on a slot needs: its length and the buffers around it."""
+
+    duration: timedelta
+    before: timedelta
+    after: timedelta
+
+    @classmethod
+    def of(cls, service: ServiceOffering) -> "_Visit":
+        return cls(
+            timedelta(minutes=service.duration_minutes),
+            timedelta(minutes=service.buffer_before_minutes),
+            timedelta(minutes=service.buffer_after_minutes),
+        )
+
+
+class _Busy:
+    """A doctor's occupied ranges (buffers included), sorted, for overlap questions."""
+
+    def __init__(self, ranges: list[tuple[datetime, datetime]]):
+        self.ranges = sorted(ranges)
+        self.starts = [r[0] for r in self.ranges]
+
+    def meets(self, start: datetime, end: datetime) -> bool:
+        # Ranges may overlap each other, so every one starting before ``end`` counts.
+        index = bisect_left(self.starts, end)
+        return any(self.ranges[i][1] > start for i in range(index))
+
+
+def _fits(slots: list[Slot], index: int, visit: _Visit, busy: _Busy) -> bool:
+    """Whether a visit starting at ``slots[index]`` is covered by the open slots from there
+    on (sorted, one doctor and clinic) and its buffered range meets no booking."""
+    start = slots[index].starts_at
+    end = start + visit.duration
+    intervals = ((s.starts_at, s.ends_at) for s in islice(slots, index, None))
+    return covers(intervals, start, end) and not busy.meets(start - visit.before, end + visit.after)
+
+
+def _in_booking_window(slot: Slot, clinic: Clinic, now: datetime) -> bool:
+    return (
+        now + timedelta(minutes=clinic.min_notice_minutes)
+        < slot.starts_at
+        <= now + timedelta(days=clinic.max_advance_days)
+    )
+
+
+def _busy_by_doctor(doctor_ids, start: datetime, end: datetime) -> dict[int, _Busy]:
+    ranges: dict[int, list] = {}
+    for doctor_id, blocked_from, blocked_until in (
+        Booking.objects.occupying()
+        .filter(doctor_id__in=doctor_ids)
+        .blocking_between(start, end)
+        .values_list("doctor_id", "blocked_from", "blocked_until")
+    ):
+        ranges.setdefault(doctor_id, []).append((blocked_from, blocked_until))
+    return {doctor_id: _Busy(r) for doctor_id, r in ranges.items()}
+
+
+def _not_covered_by_a_booking():
+    """Open slots whose own time no occupying booking covers (a cheap first sieve)."""
+    covered = Booking.objects.occupying().filter(
+        doctor_id=OuterRef("doctor_id"),
+        blocked_from__lt=OuterRef("ends_at"),
+        blocked_until__gt=OuterRef("starts_at"),
+    )
+    return ~Exists(covered)
+
+
 def slot_list_bookable(
     *,
     doctor_id: int,
@@ -50,40 +119,26 @@ def slot_list_bookable(
     qualifies when the visit fits in open slots and its buffers meet no booking. The
     booking service checks the same under the lock; this list is what people choose from.
     """
-    too_soon = now + timedelta(minutes=clinic.min_notice_minutes)  # must start after this
-    too_far = now + timedelta(days=clinic.max_advance_days)  # must start no later than this
-    if window_start >= window_end or window_start > too_far:
+    if window_start >= window_end:
         return []
-    duration = timedelta(minutes=service.duration_minutes)
-    before = timedelta(minutes=service.buffer_before_minutes)
-    after = timedelta(minutes=service.buffer_after_minutes)
+    visit = _Visit.of(service)
     # Slots starting up to one visit length past the window can complete a visit in it.
     open_slots = list(
         Slot.objects.open()
         .filter(doctor_id=doctor_id, clinic=clinic)
-        .filter(starts_at__gte=window_start, starts_at__lt=window_end + duration)
+        .filter(starts_at__gte=window_start, starts_at__lt=window_end + visit.duration)
         .order_by("starts_at")
     )
-    busy = sorted(
-        Booking.objects.occupying()
-        .filter(doctor_id=doctor_id)
-        .blocking_between(window_start - before, window_end + duration + after)
-        .values_list("blocked_from", "blocked_until")
-    )
-    busy_starts = [b[0] for b in busy]
-    intervals = [(s.starts_at, s.ends_at) for s in open_slots]
-    bookable = []
-    for index, slot in enumerate(open_slots):
-        start = slot.starts_at
-        if start >= window_end or start <= too_soon or start > too_far:
-            continue
-        end = start + duration
-        if not covers(islice(intervals, index, None), start, end):
-            continue
-        if _meets_busy(busy, busy_starts, start - before, end + after):
-            continue
-        bookable.append(slot)
-    return bookable
+    busy = _busy_by_doctor(
+        [doctor_id], window_start - visit.before, window_end + visit.duration + visit.after
+    ).get(doctor_id, _Busy([]))
+    return [
+        slot
+        for index, slot in enumerate(open_slots)
+        if slot.starts_at < window_end
+        and _in_booking_window(slot, clinic, now)
+        and _fits(open_slots, index, visit, busy)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,22 +160,16 @@ def slot_first_bookable(
 ) -> dict[tuple[int, int], Slot]:
     """The earliest bookable slot of each (doctor, clinic) candidate in the window.
 
-    Three queries for any number of candidates: the first ``per_pair`` open slots of each
-    pair that no booking covers (a window function ranks them in the database), the
-    bookings around them, then the same exact check as ``slot_list_bookable`` (visit length
-    and buffers) in Python. A pair whose first ``per_pair`` free slots all fail is left
-    out rather than guessed.
+    Two queries for any number of candidates: the first ``per_pair`` open slots of each
+    pair that no booking covers (a window function ranks them in the database), and the
+    bookings around them; then the exact check of ``slot_list_bookable`` in Python. A pair
+    whose first ``per_pair`` free slots all fail is left out rather than guessed.
     """
     if not candidates:
         return {}
     by_pair = {(c.doctor_id, c.clinic.pk): c for c in candidates}
     earliest = max(
         window_start, now + timedelta(minutes=min(c.clinic.min_notice_minutes for c in candidates))
-    )
-    covered = Booking.objects.occupying().filter(
-        doctor_id=OuterRef("doctor_id"),
-        blocked_from__lt=OuterRef("ends_at"),
-        blocked_until__gt=OuterRef("starts_at"),
     )
     free = list(
         Slot.objects.open()
@@ -130,66 +179,83 @@ def slot_first_bookable(
             starts_at__gt=earliest,
             starts_at__lt=window_end,
         )
-        .filter(~Exists(covered))
+        .filter(_not_covered_by_a_booking())
         .annotate(
             rank=Window(
                 RowNumber(), partition_by=[F("doctor_id"), F("clinic_id")], order_by="starts_at"
             )
         )
         .filter(rank__lte=per_pair)
+        .select_related("clinic")
         .order_by("doctor_id", "clinic_id", "starts_at")
     )
     if not free:
         return {}
-    longest = max(
-        timedelta(minutes=c.service.duration_minutes + c.service.buffer_after_minutes)
-        for c in candidates
+    visits = [_Visit.of(c.service) for c in candidates]
+    busy = _busy_by_doctor(
+        {s.doctor_id for s in free},
+        free[0].starts_at - max(v.before for v in visits),
+        max(s.ends_at for s in free) + max(v.duration + v.after for v in visits),
     )
-    before = max(timedelta(minutes=c.service.buffer_before_minutes) for c in candidates)
-    busy_by_doctor: dict[int, list[tuple[datetime, datetime]]] = {}
-    for doctor_id, blocked_from, blocked_until in (
-        Booking.objects.occupying()
-        .filter(doctor_id__in={s.doctor_id for s in free})
-        .blocking_between(free[0].starts_at - before, max(s.ends_at for s in free) + longest)
-        .order_by("blocked_from")
-        .values_list("doctor_id", "blocked_from", "blocked_until")
-    ):
-        busy_by_doctor.setdefault(doctor_id, []).append((blocked_from, blocked_until))
-
     found: dict[tuple[int, int], Slot] = {}
     for pair, group in groupby(free, key=lambda s: (s.doctor_id, s.clinic_id)):
         candidate = by_pair.get(pair)
         if candidate is None:
             continue
-        slots = list(group)
-        slot = _first_fitting(slots, candidate, busy_by_doctor.get(pair[0], []), now)
+        slots, visit = list(group), _Visit.of(candidate.service)
+        doctor_busy = busy.get(pair[0], _Busy([]))
+        slot = next(
+            (
+                s
+                for i, s in enumerate(slots)
+                if _in_booking_window(s, candidate.clinic, now)
+                and _fits(slots, i, visit, doctor_busy)
+            ),
+            None,
+        )
         if slot is not None:
             found[pair] = slot
     return found
 
 
-def _first_fitting(slots: list[Slot], candidate: Candidate, busy, now: datetime) -> Slot | None:
-    clinic, service = candidate.clinic, candidate.service
-    too_soon = now + timedelta(minutes=clinic.min_notice_minutes)
-    too_far = now + timedelta(days=clinic.max_advance_days)
-    duration = timedelta(minutes=service.duration_minutes)
-    before = timedelta(minutes=service.buffer_before_minutes)
-    after = timedelta(minutes=service.buffer_after_minutes)
-    intervals = [(s.starts_at, s.ends_at) for s in slots]
-    busy_starts = [b[0] for b in busy]
-    for index, slot in enumerate(slots):
-        start = slot.starts_at
-        if start <= too_soon or start > too_far:
-            continue
-        end = start + duration
-        if covers(islice(intervals, index, None), start, end) and not _meets_busy(
-            busy, busy_starts, start - before, end + after
-        ):
-            return slot
-    return None
+def slot_list_available(
+    slots: QuerySet[Slot],
+    *,
+    service: ServiceOffering | None,
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+) -> list[Slot]:
+    """Slots of ``slots`` (already narrowed by doctor, clinic...) that can be booked now.
 
-
-def _meets_busy(busy, busy_starts, start: datetime, end: datetime) -> bool:
-    # Busy ranges may overlap each other (buffers), so look at every one starting before end.
-    index = bisect_left(busy_starts, end)
-    return any(busy[i][1] > start for i in range(index))
+    With ``service``: only the service's clinic and doctors, and only starts where the
+    whole visit fits (the exact check). Without: slots whose own time is free. Two queries.
+    """
+    visit = _Visit.of(service) if service is not None else None
+    slots = slots.open().filter(
+        starts_at__gte=window_start,
+        starts_at__lt=window_end + (visit.duration if visit else timedelta(0)),
+    )
+    if service is not None:
+        slots = slots.filter(clinic_id=service.clinic_id, doctor__services=service)
+    free = list(
+        slots.filter(_not_covered_by_a_booking())
+        .select_related("clinic")
+        .order_by("doctor_id", "clinic_id", "starts_at")
+    )
+    busy = {}
+    if visit is not None and free:
+        busy = _busy_by_doctor(
+            {s.doctor_id for s in free},
+            window_start - visit.before,
+            window_end + visit.duration + visit.after,
+        )
+    available = []
+    for (doctor_id, _clinic_id), group in groupby(free, key=lambda s: (s.doctor_id, s.clinic_id)):
+        group = list(group)
+        for index, slot in enumerate(group):
+            if slot.starts_at >= window_end or not _in_booking_window(slot, slot.clinic, now):
+                continue
+            if visit is None or _fits(group, index, visit, busy.get(doctor_id, _Busy([]))):
+                available.append(slot)
+    return sorted(available, key=lambda s: (s.starts_at, s.doctor_id))

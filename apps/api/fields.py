@@ -1,0 +1,38 @@
+from datetime import UTC, date, datetime, time
+
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+
+class AwareDateTimeField(serializers.Field):
+    """An ISO 8601 instant with its offset (``2026-11-24T09:00:00+01:00`` or ``…Z``), or a
+    date (``2026-11-24``, meaning 00:00 UTC). A time without an offset is refused: it would
+    mean a different instant in every clinic."""
+
+    default_error_messages = {
+        "invalid": _(
+            "Use an ISO 8601 date (2026-11-24) or date and time with an offset "
+            "(2026-11-24T09:00:00+01:00)."
+        ),
+        "naive": _("Add a time zone offset, e.g. 2026-11-24T09:00:00Z or +01:00."),
+    }
+
+    def to_internal_value(self, value) -> datetime:
+        if not isinstance(value, str) or len(value) > 40:
+            self.fail("invalid")
+        try:
+            parsed = parse_datetime(value)
+            day = None if parsed else parse_date(value)
+        except ValueError:
+            self.fail("invalid")
+        if parsed is not None:
+            if parsed.tzinfo is None:
+                self.fail("naive")
+            return parsed.astimezone(UTC)
+        if isinstance(day, date):
+            return datetime.combine(day, time.min, tzinfo=UTC)
+        self.fail("invalid")
+
+    def to_representation(self, value) -> str:
+        return value.isoformat()
