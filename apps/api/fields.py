@@ -22,17 +22,18 @@ class AwareDateTimeField(serializers.Field):
         if not isinstance(value, str) or len(value) > 40:
             self.fail("invalid")
         try:
-            parsed = parse_datetime(value)
-            day = None if parsed else parse_date(value)
+            # A bare date first: parse_datetime would read it as a naive midnight.
+            day = parse_date(value) if len(value) == 10 else None
+            parsed = None if day else parse_datetime(value)
         except ValueError:
             self.fail("invalid")
-        if parsed is not None:
-            if parsed.tzinfo is None:
-                self.fail("naive")
-            return parsed.astimezone(UTC)
         if isinstance(day, date):
             return datetime.combine(day, time.min, tzinfo=UTC)
-        self.fail("invalid")
+        if parsed is None:
+            self.fail("invalid")
+        if parsed.tzinfo is None:
+            self.fail("naive")
+        return parsed.astimezone(UTC)
 
     def to_representation(self, value) -> str:
         return value.isoformat()

@@ -110,8 +110,8 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, reference=None):
+        booking = self.get_object()  # first: someone else's booking is a 404 whatever the body
         data = _valid(serializers.BookingCancelSerializer, request)
-        booking = self.get_object()
 
         def cancel():
             booking_services.booking_cancel(
@@ -131,8 +131,8 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"])
     def reschedule(self, request, reference=None):
-        data = _valid(serializers.BookingRescheduleSerializer, request)
         booking = self.get_object()
+        data = _valid(serializers.BookingRescheduleSerializer, request)
 
         def move():
             booking_services.booking_reschedule(

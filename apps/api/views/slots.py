@@ -36,12 +36,12 @@ class SlotQuery(StrictSerializer):
 
     def validate(self, data):
         now = timezone.now()
-        start = max(data.get("date_from") or now, now)
-        end = data.get("date_to") or start + timedelta(days=DEFAULT_DAYS)
-        if end <= start:
-            raise serializers.ValidationError({"date_to": [_("Must be after date_from.")]})
         narrow = data.get("doctor") or data.get("clinic") or data.get("service")
         limit = MAX_DAYS if narrow or data.get("first_available") else MAX_DAYS_WIDE
+        start = max(data.get("date_from") or now, now)
+        end = data.get("date_to") or start + timedelta(days=min(DEFAULT_DAYS, limit))
+        if end <= start:
+            raise serializers.ValidationError({"date_to": [_("Must be after date_from.")]})
         if end - start > timedelta(days=limit):
             raise serializers.ValidationError(
                 {"date_to": [_("Ask for at most %(days)s days at a time.") % {"days": limit}]}
@@ -62,7 +62,7 @@ class SlotListView(APIView):
             "buffers) fits. With `first_available=true`, the earliest such time per doctor "
             "and clinic. Times are UTC; `timezone` names the clinic's zone. Without `doctor`, "
             f"`clinic` or `service` a request covers at most {MAX_DAYS_WIDE} days, otherwise "
-            f"{MAX_DAYS}; the default is {DEFAULT_DAYS} days from now."
+            f"{MAX_DAYS}; the default is {DEFAULT_DAYS} days from now (or the shorter limit)."
         ),
         parameters=[
             OpenApiParameter("clinic", int),
