@@ -178,6 +178,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.timeslots.tasks.slots_extend_horizon",
         "schedule": 60 * 60,
     },
+    "purge-idempotency-keys": {
+        "task": "apps.api.tasks.idempotency_purge",
+        "schedule": 24 * 60 * 60,
+    },
 }
 
 # --- E-mail -----------------------------------------------------------------------------------
