@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone, translation
@@ -83,6 +84,11 @@ def build_world(clinic: Clinic | None = None, slot_count: int = 8) -> World:
     return world
 
 
+def on_visit_day(booking):
+    """Travel to half an hour before the visit: the day check-in is allowed."""
+    return time_machine.travel(booking.starts_at - timedelta(minutes=30), tick=False)
+
+
 @pytest.fixture
 def world(db) -> World:
     return build_world()
@@ -156,7 +162,7 @@ class WorkerHandle:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
+def celery_worker_process(transactional_db, tmp_path, settings):
     """A real Celery worker process on Redis, with a queue of its own, using this test's
     (committed) database. Yields a handle: ``.queue`` to send tasks to, ``.succeeded()``."""
     db = connection.settings_dict
@@ -165,6 +171,7 @@ def celery_worker_process(transactional_db, tmp_path):
         DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/"
         f"{db['NAME']}",
         CELERY_QUEUE=queue,
+        CACHE_KEY_PREFIX=settings.CACHES["default"]["KEY_PREFIX"],
     )
     worker = start(
         [

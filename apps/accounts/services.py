@@ -186,8 +186,8 @@ def api_token_create(
 
 
 @transaction.atomic
-def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
-    """Revoke a token at once. Revoking twice changes nothing."""
+def api_token_revoke(*, token: ApiToken, actor: User | None) -> ApiToken:
+    """Revoke a token at once (``actor`` None: a command). Revoking twice changes nothing."""
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

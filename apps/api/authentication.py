@@ -12,6 +12,7 @@ from rest_framework import authentication, exceptions
 from apps.accounts.models import User
 from apps.accounts.oidc import ClinixOIDCBackend
 from apps.accounts.services import API_TOKEN_PREFIX, api_token_authenticate
+from apps.api.throttling import IPThrottle
 
 
 class PersonalTokenAuthentication(authentication.BaseAuthentication):
@@ -52,6 +53,12 @@ class OIDCBearerAuthentication(OIDCAuthentication):
             self._backend = ClinixOIDCBackend()
         return self._backend
 
+    def get_access_token(self, request):
+        # mozilla-django-oidc indexes the header's first word: a blank header would be a 500.
+        if not authentication.get_authorization_header(request).split():
+            return None
+        return super().get_access_token(request)
+
     def authenticate(self, request):
         if not settings.OIDC_OP_USER_ENDPOINT:
             return None
@@ -64,12 +71,24 @@ class OIDCBearerAuthentication(OIDCAuthentication):
             user = User.objects.filter(pk=user_id, is_active=True).first()
             if user is not None:
                 return user, token
+        # An unknown token costs a blocking call to the provider, made before any view's
+        # throttles run: count it against the client's address limit here, or one address
+        # could keep web workers waiting on the provider (and flood it) with made-up tokens.
+        limit = IPThrottle()
+        if not limit.allow_request(request, None):
+            raise exceptions.Throttled(limit.wait())
         try:
             user, token = super().authenticate(request)
         except RequestException as error:
-            # The provider is down or answered oddly: the client's login failed, not us.
+            # The client's login failed, not us: never a 500. A 400/401/403 from the provider
+            # means it does not know the token; anything else (down, timeout, 5xx, a 404 from
+            # a wrong URL, not JSON) that it could not say.
+            response = getattr(error, "response", None)
+            refused = response is not None and response.status_code in (400, 401, 403)
             raise exceptions.AuthenticationFailed(
-                "The identity provider did not answer."
+                "The identity provider refused the token."
+                if refused
+                else "The identity provider did not answer."
             ) from error
         except SuspiciousOperation as error:
             raise exceptions.AuthenticationFailed(

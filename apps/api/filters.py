@@ -1,6 +1,8 @@
 """Query filters of the catalogue and booking lists (django-filter).
 
-Ids are bounded integers: a number the database cannot hold is a 400, not a 500.
+Ids are bounded integers: a number the database cannot hold is a 400, not a 500. A typed
+parameter sent empty (``?clinic=``) is a 400 too, as in pagination and /slots/: only
+leaving it out means "any".
 """
 
 from datetime import datetime, time, timedelta
@@ -9,23 +11,57 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.db.models import Q
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
-from apps.api.serializers import MAX_ID
+from apps.api.fields import INSTANT_SCHEMA, AwareDateTimeField
+from apps.api.serializers import ID_SCHEMA, MAX_ID
 from apps.bookings.models import Booking, BookingStatus
 from apps.clinics.models import Clinic, ServiceOffering
 from apps.doctors.models import Doctor
 
 
-@extend_schema_field(OpenApiTypes.INT)
+class _IdField(forms.IntegerField):
+    empty_values = [None]  # absent; "" is not a number
+
+
+class _DateField(forms.DateField):
+    empty_values = [None]
+
+
+class _InstantField(forms.Field):
+    """An AwareDateTimeField for django-filter: a date or a date-time with an offset, in UTC
+    (an offset PostgreSQL cannot store, beyond ±15:59, must not reach the query)."""
+
+    empty_values = [None]
+
+    def to_python(self, value):
+        if value is None:
+            return None
+        try:
+            return AwareDateTimeField().run_validation(value)
+        except serializers.ValidationError as error:
+            raise forms.ValidationError(error.detail) from error
+
+
+@extend_schema_field(ID_SCHEMA)
 class IdFilter(filters.Filter):
-    field_class = forms.IntegerField
+    field_class = _IdField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+@extend_schema_field({"type": "string", "format": "date"})
+class DateFilter(filters.DateFilter):
+    field_class = _DateField
+
+
+@extend_schema_field(INSTANT_SCHEMA)
+class InstantFilter(filters.Filter):
+    field_class = _InstantField
 
 
 class ClinicFilter(filters.FilterSet):
@@ -85,9 +121,9 @@ class BookingFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=BookingStatus.choices)
     doctor = IdFilter(field_name="doctor_id")
     clinic = IdFilter(field_name="clinic_id")
-    starts_after = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
-    date = filters.DateFilter(method="filter_date", help_text="A day, in each clinic's own zone.")
+    starts_after = InstantFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = InstantFilter(field_name="starts_at", lookup_expr="lt")
+    date = DateFilter(method="filter_date", help_text="A day, in each clinic's own zone.")
 
     class Meta:
         model = Booking
@@ -99,7 +135,9 @@ class BookingFilter(filters.FilterSet):
         condition = Q(pk__in=[])
         for zone in zones:
             start = datetime.combine(value, time.min, tzinfo=ZoneInfo(zone))
-            condition |= Q(
-                clinic__timezone=zone, starts_at__gte=start, starts_at__lt=start + timedelta(1)
-            )
+            try:
+                end = start + timedelta(1)
+            except OverflowError:
+                end = datetime.max.replace(tzinfo=ZoneInfo(zone))  # 9999-12-31
+            condition |= Q(clinic__timezone=zone, starts_at__gte=start, starts_at__lt=end)
         return queryset.filter(condition)

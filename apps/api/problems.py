@@ -7,6 +7,7 @@ project's 404/500 handlers for paths under /api/, so a client never sees an HTML
 """
 
 import logging
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
@@ -167,7 +168,7 @@ def domain_problem(request, error: DomainError) -> Response:
         request,
         code=error.code,
         status_code=error.http_status,
-        title=type(error).__name__,
+        title=domain_title(type(error)),
         detail=error.message,
         **extra,
     )
@@ -269,6 +270,12 @@ def api_bad_request(request: HttpRequest):
     )
 
 
+def domain_title(error: type[DomainError]) -> str:
+    """A short title from the error's class: SlotUnavailable -> "Slot unavailable"."""
+    words = re.findall(r"[A-Z][a-z0-9]*", error.__name__.removesuffix("Error")) or [error.code]
+    return " ".join([words[0], *(w.lower() for w in words[1:])])
+
+
 def all_problem_types() -> dict[str, ProblemType]:
     """The HTTP-level types above plus one per domain error (from DomainError subclasses)."""
     found = dict(PROBLEM_TYPES)
@@ -278,7 +285,7 @@ def all_problem_types() -> dict[str, ProblemType]:
         pending.extend(error.__subclasses__())
         found.setdefault(
             error.code,
-            ProblemType(error.code, error.__name__, error.http_status, str(error.message)),
+            ProblemType(error.code, domain_title(error), error.http_status, str(error.message)),
         )
     return found
 

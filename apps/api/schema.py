@@ -1,7 +1,10 @@
 """OpenAPI documentation helpers (drf-spectacular): the Problem shape and auth schemes."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+import threading
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
 
 from apps.api.problems import PROBLEM_CONTENT_TYPE, PROBLEM_TYPES
@@ -89,24 +92,41 @@ def problems(*statuses: int) -> dict:
 
 
 def document_common_errors(result, generator, request, public):
-    """Postprocessing hook: every operation may answer 401/403 (auth), 406, 429 and, with
-    a body, 400/413/415; document them all so clients (and schemathesis) can rely on it."""
+    """Postprocessing hook: every operation may answer 401/403 (auth), 406, 429, with a
+    body 400/413/415, and a list 404 for a page past the last; document them all so
+    clients (and schemathesis) can rely on it."""
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
             responses = operation.setdefault("responses", {})
-            statuses = [401, 403, 406, 429]
+            entries = {status: _DESCRIPTIONS[status] for status in (401, 403, 406, 429)}
             if method in ("post", "put", "patch"):
-                statuses += [400, 413, 415]
-            for status in statuses:
+                entries.update({status: _DESCRIPTIONS[status] for status in (400, 413, 415)})
+            if any(p["name"] == "page" for p in operation.get("parameters", [])):
+                entries[404] = "No such page: past the last one."  # PagePagination
+            for status, description in entries.items():
                 responses.setdefault(
                     str(status),
                     {
-                        "description": _DESCRIPTIONS[status],
+                        "description": description,
                         "content": {PROBLEM_CONTENT_TYPE: {"schema": problem_ref}},
                     },
                 )
     return result
+
+
+class StrictSerializerScheme(OpenApiSerializerExtension):
+    """Input serializers refuse fields they do not know (StrictSerializer): say so, with
+    ``additionalProperties: false``, so clients and generated code know it too."""
+
+    target_class = "apps.api.serializers.StrictSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema
 
 
 def problem_type_table() -> str:
@@ -147,3 +167,19 @@ class SessionScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+
+
+class SchemaView(SpectacularAPIView):
+    """GET /api/schema/, one generation at a time.
+
+    drf-spectacular resolves its extensions lazily on the first generation in a process,
+    and not thread-safely: two first requests at once in a threaded server (gunicorn's
+    gthread workers, the test live server) could end in a 500 (AttributeError in
+    ``_load_class``). Generating a schema is rare; waiting for the other one costs nothing.
+    """
+
+    _lock = threading.Lock()
+
+    def get(self, request, *args, **kwargs):
+        with self._lock:
+            return super().get(request, *args, **kwargs)

@@ -14,6 +14,8 @@ from apps.timeslots.models import Slot
 #: The largest id the database can hold (BigAutoField): bigger numbers are input errors,
 #: not database errors.
 MAX_ID = 2**63 - 1
+#: An id in a query parameter, for the schema.
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 class StrictSerializer(serializers.Serializer):
@@ -21,10 +23,51 @@ class StrictSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+            errors = self.input_errors(data)
+            if errors:
+                raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
+
+    def input_errors(self, data: dict) -> dict[str, list]:
+        return {name: [_("Unknown field.")] for name in sorted(set(data) - set(self.fields))}
+
+
+# A JSON body says what type a value is, and DRF's fields would quietly convert another one
+# ("name": 0 becomes "0", "slot": "12" becomes 12): take only the type the schema documents.
+_NOT_A_STRING = serializers.CharField.default_error_messages["invalid"]
+_JSON_TYPES: list[tuple[type[serializers.Field], type, str]] = [
+    (serializers.BooleanField, bool, serializers.BooleanField.default_error_messages["invalid"]),
+    (serializers.IntegerField, int, serializers.IntegerField.default_error_messages["invalid"]),
+    (serializers.CharField, str, _NOT_A_STRING),
+    (serializers.ChoiceField, str, _NOT_A_STRING),
+    (serializers.DateField, str, _NOT_A_STRING),
+]
+
+
+def _json_type_error(field: serializers.Field, value) -> str | None:
+    for field_class, json_type, message in _JSON_TYPES:
+        if isinstance(field, field_class):
+            # bool is an int in Python, never in JSON.
+            wrong = not isinstance(value, json_type) or (
+                isinstance(value, bool) and json_type is not bool
+            )
+            return message if wrong else None
+    return None
+
+
+class JsonBodySerializer(StrictSerializer):
+    """A request body: unknown fields and values of the wrong JSON type are errors."""
+
+    def input_errors(self, data: dict) -> dict[str, list]:
+        errors = super().input_errors(data)
+        for name, value in data.items():
+            field = self.fields.get(name)
+            if field is None or field.read_only or value is None:
+                continue
+            error = _json_type_error(field, value)
+            if error:
+                errors[name] = [error]
+        return errors
 
 
 def id_field(**kwargs) -> serializers.IntegerField:
@@ -185,7 +228,7 @@ class StaffBookingSerializer(BookingSerializer):
         return {"id": booking.patient_id, "name": booking.patient.get_full_name()}
 
 
-class BookingCreateSerializer(StrictSerializer):
+class BookingCreateSerializer(JsonBodySerializer):
     slot = id_field(help_text="A slot id from /api/v1/slots/.")
     service = id_field(help_text="A service the slot's doctor offers at that clinic.")
     notes = serializers.CharField(
@@ -193,18 +236,18 @@ class BookingCreateSerializer(StrictSerializer):
     )
 
 
-class BookingCancelSerializer(StrictSerializer):
+class BookingCancelSerializer(JsonBodySerializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class BookingRescheduleSerializer(StrictSerializer):
+class BookingRescheduleSerializer(JsonBodySerializer):
     slot = id_field(help_text="Another free slot of the same doctor.")
 
 
 # --- Me ------------------------------------------------------------------------------------------
 
 
-class ProfileSerializer(StrictSerializer):
+class ProfileSerializer(JsonBodySerializer):
     email = serializers.EmailField(read_only=True)
     first_name = serializers.CharField(max_length=150, allow_blank=True)
     last_name = serializers.CharField(max_length=150, allow_blank=True)
@@ -227,7 +270,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
 
 
-class ApiTokenCreateSerializer(StrictSerializer):
+class ApiTokenCreateSerializer(JsonBodySerializer):
     name = serializers.CharField(max_length=100)
     expires_in_days = serializers.IntegerField(
         min_value=1, max_value=3650, required=False, allow_null=True, default=None

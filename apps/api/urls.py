@@ -1,7 +1,8 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from apps.api.schema import SchemaView
 from apps.api.views import bookings, catalog, me, problems, slots, staff
 
 router = DefaultRouter(trailing_slash=True)
@@ -20,7 +21,7 @@ urlpatterns = [
     path("v1/slots/", slots.SlotListView.as_view(), name="slot-list"),
     path("v1/me/", me.MeView.as_view(), name="me"),
     path("v1/", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("problems/<slug:code>", problems.problem_type, name="problem-type"),
 ]

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -263,13 +264,14 @@ def _booking_reschedule(*, booking, new_slot_id, actor) -> Booking:
 
 
 def booking_check_in(*, booking: Booking, actor) -> Booking:
-    """The patient arrived. confirmed → checked_in."""
+    """The patient arrived. confirmed → checked_in, on the appointment's day (clinic time)."""
     return _transition(
         booking,
         actor=actor,
         sources=(BookingStatus.CONFIRMED,),
         target=BookingStatus.CHECKED_IN,
         kind=EventKind.CHECKED_IN,
+        on_the_day=True,
     )
 
 
@@ -306,14 +308,20 @@ def _transition(
     target: str,
     kind: str,
     not_before_start: bool = False,
+    on_the_day: bool = False,
 ) -> Booking:
     now = timezone.now()
     # The row lock makes the read-check-write one step against a concurrent change.
-    locked = Booking.objects.select_for_update().get(pk=booking.pk)
+    locked = (
+        Booking.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=booking.pk)
+    )
     if locked.status not in sources:
         raise InvalidTransition(booking_id=booking.pk)
     if not_before_start and locked.starts_at > now:
         raise InvalidTransition(_("This can only be recorded once the appointment has started."))
+    zone = ZoneInfo(locked.clinic.timezone)
+    if on_the_day and locked.starts_at.astimezone(zone).date() != now.astimezone(zone).date():
+        raise InvalidTransition(_("Patients can be checked in on the day of their appointment."))
     previous = locked.status
     locked.status = target
     locked.save(update_fields=["status", "updated_at"])

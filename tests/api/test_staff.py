@@ -7,6 +7,7 @@ from apps.bookings import services
 from apps.bookings.models import BookingStatus
 from tests.accounts.factories import PatientFactory
 from tests.api.conftest import assert_problem, client_for
+from tests.conftest import on_visit_day
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/staff/bookings/"
@@ -58,7 +59,8 @@ def test_anonymous_callers_are_asked_to_authenticate(anon, ours):
 def test_front_desk_roles_check_in_and_complete(request, persona, ours):
     client = client_for(request.getfixturevalue(persona))
 
-    checked_in = client.post(f"{URL}{ours.reference}/check-in/")
+    with on_visit_day(ours):
+        checked_in = client.post(f"{URL}{ours.reference}/check-in/")
     with time_machine.travel(ours.starts_at + timedelta(minutes=20)):
         completed = client.post(f"{URL}{ours.reference}/complete/")
 

@@ -7,6 +7,7 @@ from apps.audit.models import AppendOnlyError, AuditEntry
 from apps.audit.services import audit_record, diff
 from apps.bookings import services
 from tests.accounts.factories import UserFactory
+from tests.conftest import on_visit_day
 
 pytestmark = pytest.mark.django_db
 
@@ -71,12 +72,13 @@ def test_requests_carry_their_id_ip_and_user_agent_into_the_audit_log(
     )
     client.force_login(platform_admin)
 
-    response = client.post(
-        reverse("admin:bookings_booking_changelist"),
-        {"action": "check_in", "_selected_action": [booking.pk]},
-        headers={"X-Request-ID": "req-1234abcd", "User-Agent": "pytest-browser"},
-        REMOTE_ADDR="203.0.113.9",
-    )
+    with on_visit_day(booking):
+        response = client.post(
+            reverse("admin:bookings_booking_changelist"),
+            {"action": "check_in", "_selected_action": [booking.pk]},
+            headers={"X-Request-ID": "req-1234abcd", "User-Agent": "pytest-browser"},
+            REMOTE_ADDR="203.0.113.9",
+        )
 
     assert response.status_code == 302
     assert response["X-Request-ID"] == "req-1234abcd"

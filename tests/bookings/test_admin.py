@@ -5,6 +5,7 @@ import pytest
 from apps.bookings.models import Booking, BookingStatus
 from tests.bookings.factories import BookingFactory
 from tests.clinics.admin_helpers import change_url, changelist_url, listed_pks
+from tests.conftest import on_visit_day
 from tests.doctors.factories import DoctorFactory
 from tests.timeslots.factories import SlotFactory
 
@@ -39,7 +40,8 @@ def test_check_in_action_with_the_other_clinics_booking_checks_in_only_own(
 ):
     client.force_login(receptionist)
 
-    response = run_action(client, "check_in", own_booking, foreign_booking)
+    with on_visit_day(own_booking):
+        response = run_action(client, "check_in", own_booking, foreign_booking)
 
     assert response.status_code == 302
     assert status_of(own_booking) == BookingStatus.CHECKED_IN
@@ -74,15 +76,16 @@ def test_check_in_action_across_all_rows_touches_only_own_clinic(
     # "Select all N" sends select_across: the action gets the whole scoped list.
     client.force_login(receptionist)
 
-    client.post(
-        changelist_url(Booking),
-        {
-            "action": "check_in",
-            "select_across": "1",
-            "_selected_action": [own_booking.pk],
-            "index": "0",
-        },
-    )
+    with on_visit_day(own_booking):
+        client.post(
+            changelist_url(Booking),
+            {
+                "action": "check_in",
+                "select_across": "1",
+                "_selected_action": [own_booking.pk],
+                "index": "0",
+            },
+        )
 
     assert status_of(own_booking) == BookingStatus.CHECKED_IN
     assert status_of(foreign_booking) == BookingStatus.CONFIRMED
@@ -92,7 +95,8 @@ def test_doctor_may_view_but_not_check_in_a_booking(client, doctor_user, own_boo
     client.force_login(doctor_user)
 
     page = client.get(change_url(own_booking))
-    run_action(client, "check_in", own_booking)
+    with on_visit_day(own_booking):
+        run_action(client, "check_in", own_booking)
 
     assert page.status_code == 200
     assert status_of(own_booking) == BookingStatus.CONFIRMED
@@ -130,7 +134,8 @@ def test_booking_changelist_search_by_the_other_clinics_reference_finds_nothing(
 
 def test_booking_change_page_shows_the_timeline_of_own_booking(client, receptionist, own_booking):
     client.force_login(receptionist)
-    run_action(client, "check_in", own_booking)
+    with on_visit_day(own_booking):
+        run_action(client, "check_in", own_booking)
 
     response = client.get(change_url(own_booking))
 

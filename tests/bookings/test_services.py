@@ -1,5 +1,6 @@
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -23,6 +24,7 @@ from apps.bookings.models import OCCUPYING_STATUSES, Booking, BookingStatus
 from apps.timeslots.models import SlotStatus
 from tests.bookings.factories import BookingFactory
 from tests.clinics.factories import ServiceOfferingFactory
+from tests.conftest import on_visit_day
 from tests.doctors.factories import DoctorFactory
 from tests.timeslots.factories import SlotFactory
 
@@ -483,7 +485,8 @@ def test_booking_reschedule_runs_the_whole_validation_chain(world, patient):
 def test_check_in_then_complete(world, patient, receptionist):
     booking = book(world, patient)
 
-    services.booking_check_in(booking=booking, actor=receptionist)
+    with on_visit_day(booking):
+        services.booking_check_in(booking=booking, actor=receptionist)
     with time_machine.travel(booking.starts_at + timedelta(minutes=20)):
         done = services.booking_complete(booking=booking, actor=receptionist)
 
@@ -494,6 +497,27 @@ def test_check_in_then_complete(world, patient, receptionist):
         "checked_in",
         "completed",
     ]
+
+
+def test_check_in_only_on_the_visit_day_in_the_clinics_zone(world, patient, receptionist):
+    world.clinic.timezone = "Pacific/Auckland"  # UTC+13 in November
+    world.clinic.save()
+    booking = book(world, patient)
+    local_midnight = booking.starts_at.astimezone(ZoneInfo("Pacific/Auckland")).replace(
+        hour=0, minute=0
+    )
+
+    with pytest.raises(InvalidTransition, match="day of their appointment"):
+        services.booking_check_in(booking=booking, actor=receptionist)
+    with (
+        time_machine.travel(local_midnight - timedelta(minutes=1)),
+        pytest.raises(InvalidTransition),
+    ):
+        services.booking_check_in(booking=booking, actor=receptionist)
+    with time_machine.travel(local_midnight + timedelta(minutes=1)):
+        checked_in = services.booking_check_in(booking=booking, actor=receptionist)
+
+    assert checked_in.status == BookingStatus.CHECKED_IN
 
 
 def test_no_show_only_after_the_start(world, patient, receptionist):

@@ -23,7 +23,8 @@ from apps.bookings.models import BookingEvent
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    # What idempotency.py accepts: 1 to 255 visible ASCII characters.
+    {"type": "string", "pattern": "^[!-~]{1,255}$"},
     location=OpenApiParameter.HEADER,
     required=False,
     description="Any unique string (a UUID). The same key and body replay the first answer "

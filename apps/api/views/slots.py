@@ -1,6 +1,6 @@
 """Free times: only slots that can be booked right now."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -8,10 +8,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.views import APIView
 
-from apps.api.fields import AwareDateTimeField
+from apps.api.fields import INSTANT_SCHEMA, AwareDateTimeField
 from apps.api.pagination import PagePagination
 from apps.api.schema import problems
-from apps.api.serializers import SlotSerializer, StrictSerializer, id_field
+from apps.api.serializers import ID_SCHEMA, SlotSerializer, StrictSerializer, id_field
 from apps.bookings.selectors import Candidate, slot_first_bookable, slot_list_available
 from apps.clinics.models import ServiceOffering
 from apps.doctors.models import Doctor
@@ -38,8 +38,10 @@ class SlotQuery(StrictSerializer):
         now = timezone.now()
         narrow = data.get("doctor") or data.get("clinic") or data.get("service")
         limit = MAX_DAYS if narrow or data.get("first_available") else MAX_DAYS_WIDE
-        start = max(data.get("date_from") or now, now)
-        end = data.get("date_to") or start + timedelta(days=min(DEFAULT_DAYS, limit))
+        # Near the end of the calendar a window (and a visit in it) would overflow datetime.
+        latest = datetime.max.replace(tzinfo=UTC) - timedelta(days=MAX_DAYS + 1)
+        start = min(max(data.get("date_from") or now, now), latest)
+        end = min(data.get("date_to") or start + timedelta(days=min(DEFAULT_DAYS, limit)), latest)
         if end <= start:
             raise serializers.ValidationError({"date_to": [_("Must be after date_from.")]})
         if end - start > timedelta(days=limit):
@@ -50,8 +52,13 @@ class SlotQuery(StrictSerializer):
         return data
 
 
+INSTANT_HELP = "ISO date (00:00 UTC) or date-time with an offset."
+
+
 class SlotListView(APIView):
     permission_classes = [permissions.AllowAny]
+    # Documents the answer as a page (count, next, previous, results) with page parameters.
+    pagination_class = PagePagination
 
     @extend_schema(
         operation_id="slots_list",
@@ -65,15 +72,17 @@ class SlotListView(APIView):
             f"{MAX_DAYS}; the default is {DEFAULT_DAYS} days from now (or the shorter limit)."
         ),
         parameters=[
-            OpenApiParameter("clinic", int),
-            OpenApiParameter("doctor", int),
-            OpenApiParameter("service", int),
-            OpenApiParameter("specialty", str, description="Specialty slug."),
-            OpenApiParameter("date_from", str, description="ISO date or date-time with offset."),
-            OpenApiParameter("date_to", str, description="ISO date or date-time with offset."),
+            OpenApiParameter("clinic", ID_SCHEMA),
+            OpenApiParameter("doctor", ID_SCHEMA),
+            OpenApiParameter("service", ID_SCHEMA),
+            OpenApiParameter(
+                "specialty",
+                {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "maxLength": 80},
+                description="Specialty slug.",
+            ),
+            OpenApiParameter("date_from", INSTANT_SCHEMA, description=INSTANT_HELP),
+            OpenApiParameter("date_to", INSTANT_SCHEMA, description=INSTANT_HELP),
             OpenApiParameter("first_available", bool),
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int),
         ],
         responses={200: SlotSerializer(many=True), **problems(400, 404, 406, 429)},
     )
@@ -107,7 +116,7 @@ class SlotListView(APIView):
             slots = slot_list_available(
                 slots_qs, service=service, window_start=start, window_end=end, now=now
             )
-        paginator = PagePagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(slots, request, view=self)
         return paginator.get_paginated_response(SlotSerializer(page, many=True).data)
 
