@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.doctors",
     "apps.timeslots",
     "apps.bookings",
+    "apps.payments",
     "apps.portal",
     "apps.api",
     "apps.demo",
@@ -189,7 +190,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.api.tasks.idempotency_purge",
         "schedule": 24 * 60 * 60,
     },
+    "expire-payment-holds": {
+        "task": "apps.payments.tasks.holds_expire",
+        "schedule": 60,
+    },
 }
+
+# --- Payments ---------------------------------------------------------------------------------
+# "simulated" (the embedded default: a checkout page of our own) or "stripe".
+PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="simulated")
+if PAYMENT_GATEWAY not in ("simulated", "stripe"):
+    raise ImproperlyConfigured("PAYMENT_GATEWAY must be 'simulated' or 'stripe'.")
+# What the simulated gateway does with a card number that is not a test card.
+SIMULATED_PAYMENT_OUTCOME = env.str("SIMULATED_PAYMENT_OUTCOME", default="success")
+if SIMULATED_PAYMENT_OUTCOME not in ("success", "fail", "random"):
+    raise ImproperlyConfigured("SIMULATED_PAYMENT_OUTCOME must be success, fail or random.")
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Only for a local fake (localstripe in tests): the Stripe API's base URL.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+if PAYMENT_GATEWAY == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured(
+        "PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET."
+    )
 
 # --- E-mail -----------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

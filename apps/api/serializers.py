@@ -110,6 +110,7 @@ class ClinicSerializer(serializers.ModelSerializer):
             "requires_prepayment",
             "cancellation_cutoff_hours",
             "late_cancellation_refund_percent",
+            "no_show_fee_percent",
         ]
 
 

@@ -87,6 +87,12 @@ class Booking(models.Model):
 
     # Price snapshot at booking time, in minor units of ``currency``.
     price_base_minor = models.PositiveIntegerField()
+    price_discount_minor = models.PositiveIntegerField(
+        default=0, help_text="The discount rule's reduction (birthday, high price)."
+    )
+    price_promo_minor = models.PositiveIntegerField(
+        default=0, help_text="A promo code's reduction."
+    )
     price_total_minor = models.PositiveIntegerField()
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
 
@@ -127,6 +133,14 @@ class Booking(models.Model):
                 name="booking_total_le_base",
             ),
             models.CheckConstraint(
+                condition=Q(
+                    price_total_minor=F("price_base_minor")
+                    - F("price_discount_minor")
+                    - F("price_promo_minor")
+                ),
+                name="booking_total_is_base_less_reductions",
+            ),
+            models.CheckConstraint(
                 condition=~Q(status="held") | Q(hold_expires_at__isnull=False),
                 name="booking_held_has_expiry",
             ),
@@ -148,6 +162,18 @@ class Booking(models.Model):
     @property
     def price_total(self) -> Money:
         return Money(self.price_total_minor, self.currency)
+
+    @property
+    def price_base(self) -> Money:
+        return Money(self.price_base_minor, self.currency)
+
+    @property
+    def price_discount(self) -> Money:
+        return Money(self.price_discount_minor, self.currency)
+
+    @property
+    def price_promo(self) -> Money:
+        return Money(self.price_promo_minor, self.currency)
 
     @property
     def local_starts_at(self) -> datetime:

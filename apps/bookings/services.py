@@ -44,6 +44,8 @@ from apps.bookings.models import (
     EventKind,
 )
 from apps.bookings.policy import cancellation_terms
+from apps.bookings.pricing import Pricer, PricingContext, list_price
+from apps.bookings.signals import booking_changed
 from apps.bookings.validation import Placement, check_placement
 from apps.clinics.models import ServiceOffering
 from apps.core.db import set_lock_timeout
@@ -72,6 +74,7 @@ def booking_create(
     service_id: int,
     notes: str = "",
     actor=None,
+    pricer: Pricer = list_price,
 ) -> Booking:
     """Book ``service_id`` on ``slot_id`` for ``patient``. One transaction.
 
@@ -79,15 +82,21 @@ def booking_create(
     service does not fit), PatientDoubleBooked, SlotTooSoon, OutsideBookingWindow,
     ServiceNotOffered, or BookingBusy (lock not obtained in time; retry).
     ``actor`` is who acts when not the patient (reception booking by phone).
+    ``pricer`` sets the price under the locks (see pricing.py); it may raise a DomainError.
     """
     with _contention_as_busy():
         return _booking_create(
-            patient=patient, slot_id=slot_id, service_id=service_id, notes=notes, actor=actor
+            patient=patient,
+            slot_id=slot_id,
+            service_id=service_id,
+            notes=notes,
+            actor=actor,
+            pricer=pricer,
         )
 
 
 @transaction.atomic
-def _booking_create(*, patient, slot_id, service_id, notes, actor) -> Booking:
+def _booking_create(*, patient, slot_id, service_id, notes, actor, pricer) -> Booking:
     doctor_id = Slot.objects.filter(pk=slot_id).values_list("doctor_id", flat=True).first()
     if doctor_id is None:
         raise SlotUnavailable(slot_id=slot_id)
@@ -98,17 +107,23 @@ def _booking_create(*, patient, slot_id, service_id, notes, actor) -> Booking:
     placement = check_placement(slot=slot, service=service, patient=patient, now=now)
 
     clinic = slot.clinic
-    price = service.price_minor
-    needs_payment = clinic.requires_prepayment and price > 0
+    price = pricer(
+        PricingContext(
+            patient=patient, service=service, clinic=clinic, starts_at=placement.starts_at, now=now
+        )
+    )
+    needs_payment = clinic.requires_prepayment and price.total.amount_minor > 0
     booking = Booking(
         patient=patient,
         doctor_id=doctor_id,
         clinic=clinic,
         service=service,
         patient_notes=notes.strip()[:1000],
-        price_base_minor=price,
-        price_total_minor=price,
-        currency=clinic.currency,
+        price_base_minor=price.base.amount_minor,
+        price_discount_minor=price.discount.amount_minor,
+        price_promo_minor=price.promo.amount_minor,
+        price_total_minor=price.total.amount_minor,
+        currency=price.currency,
         status=BookingStatus.HELD if needs_payment else BookingStatus.CONFIRMED,
         hold_expires_at=now + timedelta(minutes=settings.BOOKING_HOLD_MINUTES)
         if needs_payment
@@ -120,12 +135,24 @@ def _booking_create(*, patient, slot_id, service_id, notes, actor) -> Booking:
 
     by = actor or patient
     _record(booking, EventKind.REQUESTED, by, at=now, slot=slot.pk, service=service.name)
-    if needs_payment:
+    if price.discount.amount_minor or price.promo.amount_minor:
         _record(
+            booking,
+            EventKind.PRICED,
+            None,
+            at=now,
+            base=price.base.amount_minor,
+            discount=price.discount.amount_minor,
+            promo=price.promo.amount_minor,
+            total=price.total.amount_minor,
+            currency=price.currency,
+        )
+    if needs_payment:
+        event = _record(
             booking, EventKind.HELD, None, at=now, expires_at=booking.hold_expires_at.isoformat()
         )
     else:
-        _record(booking, EventKind.CONFIRMED, None, at=now)
+        event = _record(booking, EventKind.CONFIRMED, None, at=now)
     audit_record(
         actor=by,
         action="booking.create",
@@ -135,6 +162,7 @@ def _booking_create(*, patient, slot_id, service_id, notes, actor) -> Booking:
             "starts_at": [None, booking.starts_at.isoformat()],
         },
     )
+    booking_changed.send(sender=Booking, booking=booking, previous=None, event=event)
     return booking
 
 
@@ -168,7 +196,7 @@ def _booking_cancel(*, booking, actor, reason, by_clinic) -> Booking:
     locked.cancelled_at = now
     locked.cancellation_reason = reason.strip()[:300]
     locked.save(update_fields=["status", "cancelled_at", "cancellation_reason", "updated_at"])
-    _record(
+    event = _record(
         locked,
         EventKind.CANCELLED,
         actor,
@@ -185,6 +213,7 @@ def _booking_cancel(*, booking, actor, reason, by_clinic) -> Booking:
         target=locked,
         changes={"status": [previous, locked.status], "reason": [None, locked.cancellation_reason]},
     )
+    booking_changed.send(sender=Booking, booking=locked, previous=previous, event=event)
     return locked
 
 
@@ -238,7 +267,7 @@ def _booking_reschedule(*, booking, new_slot_id, actor) -> Booking:
             )
     except IntegrityError as exc:
         raise _translate_integrity_error(exc, slot_id=new_slot_id) from exc
-    _record(
+    event = _record(
         locked,
         EventKind.RESCHEDULED,
         actor,
@@ -257,6 +286,7 @@ def _booking_reschedule(*, booking, new_slot_id, actor) -> Booking:
             "slot": [old_slot_id, slot.pk],
         },
     )
+    booking_changed.send(sender=Booking, booking=locked, previous=locked.status, event=event)
     return locked
 
 
@@ -309,6 +339,7 @@ def _transition(
     kind: str,
     not_before_start: bool = False,
     on_the_day: bool = False,
+    **data,
 ) -> Booking:
     now = timezone.now()
     # The row lock makes the read-check-write one step against a concurrent change.
@@ -325,11 +356,84 @@ def _transition(
     previous = locked.status
     locked.status = target
     locked.save(update_fields=["status", "updated_at"])
-    _record(locked, kind, actor, at=now, previous_status=previous)
+    event = _record(locked, kind, actor, at=now, previous_status=previous, **data)
     audit_record(
         actor=actor, action=f"booking.{kind}", target=locked, changes={"status": [previous, target]}
     )
+    booking_changed.send(sender=Booking, booking=locked, previous=previous, event=event)
     return locked
+
+
+# --- Payment holds ------------------------------------------------------------------------------
+
+
+def booking_confirm_paid(*, booking: Booking, payment_reference: str) -> Booking | None:
+    """The hold was paid: held → confirmed, as a compare-and-set.
+
+    Returns the confirmed booking, or None when it is no longer held (the hold expired or
+    the patient cancelled meanwhile): the caller then refunds the money. Confirming an
+    already confirmed booking for the same payment returns it unchanged (a replay).
+    """
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if (
+            locked.status == BookingStatus.CONFIRMED
+            and locked.events.filter(kind=EventKind.PAID, data__payment=payment_reference).exists()
+        ):
+            return locked
+        if locked.status != BookingStatus.HELD:
+            return None
+        _record(locked, EventKind.PAID, None, at=timezone.now(), payment=payment_reference)
+        return _transition(
+            locked,
+            actor=None,
+            sources=(BookingStatus.HELD,),
+            target=BookingStatus.CONFIRMED,
+            kind=EventKind.CONFIRMED,
+        )
+
+
+def booking_release_hold(*, booking: Booking, failed: bool, reason: str) -> Booking | None:
+    """End a hold: held → payment_failed (``failed``) or expired; the time is free again.
+
+    Idempotent: a booking that is no longer held is left alone (returns None). The
+    payments app answers the change by releasing discounts and promo uses.
+    """
+    target = BookingStatus.PAYMENT_FAILED if failed else BookingStatus.EXPIRED
+    kind = EventKind.PAYMENT_FAILED if failed else EventKind.EXPIRED
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().filter(pk=booking.pk).first()
+        if locked is None or locked.status != BookingStatus.HELD:
+            return None
+        return _transition(
+            locked,
+            actor=None,
+            sources=(BookingStatus.HELD,),
+            target=target,
+            kind=kind,
+            reason=reason,
+        )
+
+
+def booking_expire_holds(*, now: datetime | None = None, batch: int = 200) -> int:
+    """Expire every hold whose time is up. Safe to run twice or in parallel: each booking
+    is claimed with SKIP LOCKED and changed by compare-and-set. Returns how many expired."""
+    now = now or timezone.now()
+    expired = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Booking.objects.select_for_update(skip_locked=True)
+                .filter(status=BookingStatus.HELD, hold_expires_at__lte=now)
+                .order_by("hold_expires_at")[:batch]
+            )
+            for booking in due:
+                if booking_release_hold(
+                    booking=booking, failed=False, reason=str(_("The time to pay ran out."))
+                ):
+                    expired += 1
+        if len(due) < batch:
+            return expired
 
 
 # --- Emergency block ----------------------------------------------------------------------------

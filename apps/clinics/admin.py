@@ -54,8 +54,10 @@ class ClinicAdmin(ClinicScopedAdmin):
                     "min_notice_minutes",
                     "max_advance_days",
                     "requires_prepayment",
+                    "capture_on_check_in",
                     "cancellation_cutoff_hours",
                     "late_cancellation_refund_percent",
+                    "no_show_fee_percent",
                 )
             },
         ),

@@ -55,6 +55,11 @@ class Clinic(models.Model):
     requires_prepayment = models.BooleanField(
         default=False, help_text="Bookings are held until paid online; otherwise pay at the visit."
     )
+    capture_on_check_in = models.BooleanField(
+        default=False,
+        help_text="Only authorise the card when booking and take the money at check-in "
+        "(manual capture); otherwise it is taken when booking.",
+    )
     # Cancellation policy.
     cancellation_cutoff_hours = models.PositiveIntegerField(
         default=24, help_text="Cancelling at least this long before the start is free."
@@ -63,6 +68,12 @@ class Clinic(models.Model):
         default=0,
         validators=[MaxValueValidator(100)],
         help_text="Share of the price refunded when cancelling after the cut-off.",
+    )
+    no_show_fee_percent = models.PositiveSmallIntegerField(
+        default=100,
+        validators=[MaxValueValidator(100)],
+        help_text="Share of a prepaid price kept when the patient does not come "
+        "(the rest is refunded).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -74,6 +85,9 @@ class Clinic(models.Model):
             models.CheckConstraint(
                 condition=Q(late_cancellation_refund_percent__lte=100),
                 name="clinic_refund_percent_le_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(no_show_fee_percent__lte=100), name="clinic_no_show_fee_le_100"
             ),
             models.CheckConstraint(condition=Q(max_advance_days__gte=1), name="clinic_window_ge_1"),
         ]
