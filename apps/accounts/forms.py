@@ -319,6 +319,54 @@ class PatientProfileForm(forms.Form):
         )
 
 
+# --- Personal API tokens ---------------------------------------------------------------------
+
+API_TOKEN_DEFAULT_DAYS = 90
+API_TOKEN_MAX_DAYS = 3650  # The API's limit too (apps/api/serializers.py).
+
+
+class ApiTokenCreateForm(forms.Form):
+    """Name a new personal API token and say how long it works. ``services.api_token_create``
+    makes it."""
+
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=100,
+        help_text=_("What the token is for, so you can tell your tokens apart later."),
+        error_messages={
+            "required": _("Enter a name for the token"),
+            "max_length": _("Token name must be 100 characters or fewer"),
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    # A text box with a numeric keyboard, not type=number: browsers change those on a
+    # scroll and drop what they cannot parse (GOV.UK advice).
+    expires_in_days = forms.IntegerField(
+        label=_("Days until it expires"),
+        required=False,
+        initial=API_TOKEN_DEFAULT_DAYS,
+        min_value=1,
+        max_value=API_TOKEN_MAX_DAYS,
+        help_text=_(
+            "From 1 to 3650 days. Left empty, it expires after 90 days. After that it stops "
+            "working and you can create a new one."
+        ),
+        error_messages={
+            "invalid": _("Enter the number of days as a whole number, like 90"),
+            "min_value": _("Enter a number of days from 1 to 3650"),
+            "max_value": _("Enter a number of days from 1 to 3650"),
+        },
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "class": "input--narrow", "autocomplete": "off"}
+        ),
+    )
+
+    def clean_expires_in_days(self) -> int:
+        # Empty means the default, never "no expiry": a forgotten token should die on its own.
+        value = self.cleaned_data["expires_in_days"]
+        return API_TOKEN_DEFAULT_DAYS if value is None else value
+
+
 # --- Back office ----------------------------------------------------------------------------
 
 

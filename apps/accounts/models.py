@@ -121,6 +121,12 @@ class PatientProfile(models.Model):
         return f"Patient profile of {self.user}"
 
 
+class ApiTokenStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def usable(self, now) -> "ApiTokenQuerySet":
         return self.filter(revoked_at__isnull=True).filter(
@@ -150,3 +156,12 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def status(self) -> ApiTokenStatus:
+        """Whether the token works now; revoked wins over expired (the person's own act)."""
+        if self.revoked_at is not None:
+            return ApiTokenStatus.REVOKED
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return ApiTokenStatus.EXPIRED
+        return ApiTokenStatus.ACTIVE

@@ -34,3 +34,8 @@ def patient_preferred_language(*, user: User) -> str | None:
 def api_token_list_for_user(*, user: User) -> QuerySet[ApiToken]:
     """The user's tokens, revoked ones included (they show as revoked)."""
     return ApiToken.objects.filter(user=user)
+
+
+def api_token_get_for_user(*, user: User, token_id: int) -> ApiToken | None:
+    """One of ``user``'s own tokens, or None: another person's token looks like a missing one."""
+    return api_token_list_for_user(user=user).filter(pk=token_id).first()

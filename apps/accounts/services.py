@@ -188,10 +188,11 @@ def api_token_create(
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken, actor: User | None) -> ApiToken:
     """Revoke a token at once (``actor`` None: a command). Revoking twice changes nothing."""
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
+    now = timezone.now()
+    # Compare-and-set: of two revocations at once, one records it.
+    if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
         audit_record(actor=actor, action="api_token.revoke", target=token)
+    token.refresh_from_db(fields=["revoked_at"])
     return token
 
 

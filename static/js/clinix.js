@@ -66,6 +66,24 @@
     } catch (error) { /* storage disabled: the field simply starts empty */ }
   });
 
+  // Copy buttons: [data-copy] names the field whose text to copy. They start hidden and
+  // appear only where the page may write to the clipboard (HTTPS or localhost).
+  if (navigator.clipboard && window.isSecureContext) {
+    document.querySelectorAll("[data-copy]").forEach(function (button) { button.hidden = false; });
+  }
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest && event.target.closest("[data-copy]");
+    const field = button && document.getElementById(button.dataset.copy);
+    if (!field) return;
+    field.select();
+    navigator.clipboard.writeText(field.value).then(function () {
+      button.textContent = button.dataset.copiedText;
+      announce(button.dataset.copiedText);
+    }, function () {
+      announce(button.dataset.copyFailedText);
+    });
+  });
+
   // The language picker submits on change when scripts run.
   document.addEventListener("change", function (event) {
     if (event.target.id === "language-select") event.target.form.submit();
