@@ -23,6 +23,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("apps.accounts.urls")),
+    path("payments/", include("apps.payments.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("apps.portal.urls")),
 ]

@@ -1,14 +1,17 @@
 """Shapes of the API. Input serializers only validate (unknown fields are errors); output
 serializers read objects that the selectors already fetched with their relations."""
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import ApiToken, PatientProfile, Sex
 from apps.bookings.models import Booking, BookingEvent
 from apps.clinics.models import Clinic, ServiceOffering
 from apps.doctors.models import Doctor
+from apps.payments.models import PaymentStatus
 from apps.timeslots.models import Slot
 
 #: The largest id the database can hold (BigAutoField): bigger numbers are input errors,
@@ -177,12 +180,27 @@ class BookingEventSerializer(serializers.ModelSerializer):
         fields = ["kind", "at", "data"]
 
 
+class PriceBreakdownSerializer(serializers.Serializer):
+    base = MoneySerializer()
+    discount = MoneySerializer(help_text="The discount rule (birthday, high price).")
+    promo = MoneySerializer(help_text="The promo code's reduction.")
+    total = MoneySerializer()
+
+
+class PaymentSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=PaymentStatus.choices)
+    amount = MoneySerializer()
+    checkout_url = serializers.CharField(help_text="Where the patient pays (while held).")
+
+
 class BookingSerializer(serializers.ModelSerializer):
     doctor = serializers.SerializerMethodField()
     clinic = serializers.SerializerMethodField()
     service = serializers.SerializerMethodField()
     timezone = serializers.CharField(source="clinic.timezone")
     price = serializers.SerializerMethodField()
+    price_breakdown = serializers.SerializerMethodField()
+    payment = serializers.SerializerMethodField()
     notes = serializers.CharField(source="patient_notes")
     timeline = BookingEventSerializer(source="events", many=True)
 
@@ -199,6 +217,8 @@ class BookingSerializer(serializers.ModelSerializer):
             "ends_at",
             "timezone",
             "price",
+            "price_breakdown",
+            "payment",
             "notes",
             "hold_expires_at",
             "cancelled_at",
@@ -218,6 +238,25 @@ class BookingSerializer(serializers.ModelSerializer):
     def get_price(self, booking) -> dict:
         return MoneySerializer(booking.price_total).data
 
+    @extend_schema_field(PriceBreakdownSerializer)
+    def get_price_breakdown(self, booking) -> dict:
+        price = booking.price
+        return {
+            part: MoneySerializer(getattr(price, part)).data
+            for part in ("base", "discount", "promo", "total")
+        }
+
+    @extend_schema_field(PaymentSerializer(allow_null=True))
+    def get_payment(self, booking) -> dict | None:
+        payment = getattr(booking, "payment", None)
+        if payment is None:
+            return None
+        return {
+            "status": payment.status,
+            "amount": MoneySerializer(payment.amount).data,
+            "checkout_url": reverse("payments:checkout", args=[booking.reference]),
+        }
+
 
 class StaffBookingSerializer(BookingSerializer):
     patient = serializers.SerializerMethodField()
@@ -232,6 +271,9 @@ class StaffBookingSerializer(BookingSerializer):
 class BookingCreateSerializer(JsonBodySerializer):
     slot = id_field(help_text="A slot id from /api/v1/slots/.")
     service = id_field(help_text="A service the slot's doctor offers at that clinic.")
+    promo_code = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, default="", help_text="Optional."
+    )
     notes = serializers.CharField(
         max_length=1000, required=False, allow_blank=True, default="", trim_whitespace=True
     )

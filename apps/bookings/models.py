@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.bookings.pricing import PriceBreakdown
 from apps.clinics.models import Clinic, ServiceOffering
 from apps.core.money import CURRENCY_CHOICES, Money
 from apps.doctors.models import Doctor
@@ -162,6 +163,12 @@ class Booking(models.Model):
     @property
     def price_total(self) -> Money:
         return Money(self.price_total_minor, self.currency)
+
+    @property
+    def price(self) -> PriceBreakdown:
+        return PriceBreakdown(
+            base=self.price_base, discount=self.price_discount, promo=self.price_promo
+        )
 
     @property
     def price_base(self) -> Money:

@@ -97,6 +97,12 @@ class BookingForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3, "data-persist": ""}),
     )
+    promo_code = forms.CharField(
+        label=_("Promo code"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
 
 
 class CancelForm(forms.Form):

@@ -84,6 +84,11 @@
     });
   });
 
+  // Print buttons (receipts).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
+
   // The language picker submits on change when scripts run.
   document.addEventListener("change", function (event) {
     if (event.target.id === "language-select") event.target.form.submit();

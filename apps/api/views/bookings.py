@@ -20,6 +20,7 @@ from apps.api.throttling import BookingWriteThrottle, IPThrottle, UserThrottle
 from apps.bookings import selectors as booking_selectors
 from apps.bookings import services as booking_services
 from apps.bookings.models import BookingEvent
+from apps.payments import services as payment_services
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -62,8 +63,12 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     lookup_value_regex = "[A-Z0-9]{4}-[A-Z0-9]{4}"
 
     def get_queryset(self):
-        return booking_selectors.booking_list_for_patient(self.request.user).prefetch_related(
-            Prefetch("events", queryset=BookingEvent.objects.order_by("at", "id"))
+        return (
+            booking_selectors.booking_list_for_patient(self.request.user)
+            .select_related("payment")
+            .prefetch_related(
+                Prefetch("events", queryset=BookingEvent.objects.order_by("at", "id"))
+            )
         )
 
     def _answer(self, booking, status_code=status.HTTP_200_OK) -> Response:
@@ -91,11 +96,12 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             raise EmailNotVerified()
 
         def book():
-            booking = booking_services.booking_create(
+            booking = payment_services.checkout_book(
                 patient=request.user,
                 slot_id=data["slot"],
                 service_id=data["service"],
                 notes=data["notes"],
+                promo_code=data["promo_code"],
             )
             return self._answer(booking, status.HTTP_201_CREATED)
 

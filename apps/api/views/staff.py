@@ -55,8 +55,12 @@ class StaffBookingViewSet(
     lookup_value_regex = "[A-Z0-9]{4}-[A-Z0-9]{4}"
 
     def get_queryset(self):
-        return booking_selectors.booking_list_for_staff(self.request.user).prefetch_related(
-            Prefetch("events", queryset=BookingEvent.objects.order_by("at", "id"))
+        return (
+            booking_selectors.booking_list_for_staff(self.request.user)
+            .select_related("payment")
+            .prefetch_related(
+                Prefetch("events", queryset=BookingEvent.objects.order_by("at", "id"))
+            )
         )
 
     def _transition(self, service, request):

@@ -21,6 +21,7 @@ from apps.bookings.exceptions import SlotUnavailable
 from apps.bookings.models import BookingStatus
 from apps.bookings.policy import cancellation_quote
 from apps.core.errors import DomainError
+from apps.payments import selectors as payment_selectors
 from apps.portal.calendar import booking_ics
 from apps.portal.forms import CancelForm, RescheduleForm
 from apps.portal.selectors import alternatives_near
@@ -46,8 +47,11 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
         b for b in bookings if b.status == BookingStatus.CHECKED_IN
     ]
     past = [b for b in reversed(bookings) if b not in upcoming]
+    receipts = list(payment_selectors.receipt_list_for_patient(user=request.user)[:50])
     return render(
-        request, "portal/appointment_list.html", {"upcoming": upcoming, "past": past, "now": now}
+        request,
+        "portal/appointment_list.html",
+        {"upcoming": upcoming, "past": past, "now": now, "receipts": receipts},
     )
 
 
@@ -63,6 +67,7 @@ def appointment_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "events": booking_selectors.booking_timeline(booking),
         "pending": booking.status in PENDING,
         "can_change": booking.is_upcoming_status and booking.starts_at > timezone.now(),
+        "money": payment_selectors.money_trail_for_booking(booking),
     }
     if request.htmx and request.htmx.target == "timeline":
         response = render(request, "portal/appointment_detail.html#timeline", context)

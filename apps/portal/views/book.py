@@ -12,13 +12,16 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from apps.accounts import selectors as account_selectors
-from apps.bookings import services as booking_services
 from apps.bookings.exceptions import BookingBusy, PatientDoubleBooked, SlotUnavailable
-from apps.bookings.models import Booking
+from apps.bookings.models import Booking, BookingStatus
 from apps.bookings.policy import cancellation_terms
+from apps.bookings.pricing import PricingContext
 from apps.bookings.validation import check_placement
 from apps.clinics.models import ServiceOffering
 from apps.core.errors import DomainError
+from apps.payments import pricing
+from apps.payments import services as payment_services
+from apps.payments.exceptions import PromoCodeInvalid
 from apps.portal.forms import BookingForm
 from apps.portal.selectors import alternatives_near
 from apps.timeslots.models import Slot
@@ -31,7 +34,8 @@ USED_TOKENS = "clinix_booking_tokens"
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def book(request: HttpRequest) -> HttpResponse:
-    """GET /book/?slot=&service= shows the summary; POST confirms through booking_create.
+    """GET /book/?slot=&service= shows the summary; POST confirms through checkout_book
+    (pricing, promo code, and a hold with a payment when the clinic takes payment first).
 
     The summary lives at a plain URL, so a refresh, the back button or a detour through
     sign-in all come back to it. A confirm form carries a one-time token: submitting it
@@ -46,23 +50,35 @@ def book(request: HttpRequest) -> HttpResponse:
 
     form = BookingForm(request.POST)
     if not form.is_valid():
-        return _render(request, {**context, "form": form, "state": "ready"}, status=422)
+        ready = _ready_context(request, slot, service, form=form)
+        return _render(request, {**context, **ready, "state": "ready"}, status=422)
     used = request.session.get(USED_TOKENS, {})
     if (reference := used.get(str(form.cleaned_data["token"]))) is not None:
         return _to_booking(request, reference)
     if not account_selectors.user_has_verified_email(request.user):
         return _render(request, {**context, "state": "unverified"}, status=403)
     try:
-        booking = booking_services.booking_create(
+        booking = payment_services.checkout_book(
             patient=request.user,
             slot_id=slot.pk,
             service_id=service.pk,
             notes=form.cleaned_data["notes"],
+            promo_code=form.cleaned_data["promo_code"],
+        )
+    except PromoCodeInvalid as error:
+        form.add_error("promo_code", error.message)
+        return _render(
+            request,
+            {**context, **_ready_context(request, slot, service, form=form)},
+            status=422,
         )
     except DomainError as error:
         return _problem(request, context, error, form=form)
     used[str(form.cleaned_data["token"])] = booking.reference
     request.session[USED_TOKENS] = used
+    if booking.status == BookingStatus.HELD:
+        messages.info(request, _("Your time is reserved. Pay now to confirm it."))
+        return _redirect(request, reverse("payments:checkout", args=[booking.reference]))
     messages.success(request, _("Your appointment is booked."))
     return _to_booking(request, booking.reference)
 
@@ -95,9 +111,19 @@ def _state_for_get(request, slot: Slot, service: ServiceOffering) -> dict:
         check_placement(slot=slot, service=service, patient=request.user, now=now)
     except DomainError as error:
         return _problem_context(slot, service, error, now, patient=request.user)
+    form = BookingForm(initial={"slot": slot.pk, "service": service.pk})
+    return {"state": "ready", **_ready_context(request, slot, service, form=form)}
+
+
+def _ready_context(request, slot: Slot, service: ServiceOffering, *, form) -> dict:
+    """The confirm form, the price as the pricing service would charge it, the terms."""
+    now = timezone.now()
+    context = PricingContext(
+        patient=request.user, service=service, clinic=slot.clinic, starts_at=slot.starts_at, now=now
+    )
     return {
-        "state": "ready",
-        "form": BookingForm(initial={"slot": slot.pk, "service": service.pk}),
+        "form": form,
+        "quote": pricing.price_quote(context),
         "terms": _terms_preview(slot, service, now),
     }
 
@@ -106,9 +132,8 @@ def _problem(request, context, error: DomainError, *, form) -> HttpResponse:
     status = 409 if isinstance(error, SlotUnavailable | PatientDoubleBooked) else 422
     if isinstance(error, BookingBusy):
         # Retryable: keep the form so one more click does it.
-        return _render(
-            request, {**context, "state": "ready", "form": form, "busy": error.message}, status=503
-        )
+        ready = _ready_context(request, context["slot"], context["service"], form=form)
+        return _render(request, {**context, "state": "ready", **ready, "busy": error.message}, 503)
     extra = _problem_context(
         context["slot"], context["service"], error, timezone.now(), patient=request.user
     )
@@ -148,5 +173,8 @@ def _render(request, context, status: int = 200) -> HttpResponse:
 
 
 def _to_booking(request, reference: str) -> HttpResponse:
-    url = reverse("portal:appointment-detail", args=[reference])
+    return _redirect(request, reverse("portal:appointment-detail", args=[reference]))
+
+
+def _redirect(request, url: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

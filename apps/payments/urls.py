@@ -1,0 +1,11 @@
+from django.urls import path
+
+from apps.payments import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("checkout/<str:reference>/", views.checkout, name="checkout"),
+    path("checkout/<str:reference>/return/", views.checkout_return, name="checkout-return"),
+    path("receipts/<str:number>/", views.receipt_detail, name="receipt-detail"),
+]
