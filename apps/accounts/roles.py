@@ -54,6 +54,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("timeslots.slot", "view", "change"),
         *_crud("bookings.booking", "view", "change"),
         *_crud("bookings.bookingevent", "view"),
+        *_crud("payments.payment", "view", "change"),
+        *_crud("payments.refund", "view", "change"),
+        *_crud("payments.receipt", "view"),
     ],
     Role.RECEPTIONIST: [
         *_VIEW_CLINIC,
@@ -64,6 +67,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("timeslots.slot", "view", "change"),
         *_crud("bookings.booking", "view", "change"),
         *_crud("bookings.bookingevent", "view"),
+        *_crud("payments.payment", "view"),
+        *_crud("payments.refund", "view"),
+        *_crud("payments.receipt", "view"),
     ],
     Role.NURSE: [
         *_VIEW_CLINIC,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.bookings.models import Booking
 from apps.clinics.models import Clinic, ServiceOffering
 from apps.core.money import CURRENCY_CHOICES, Money
+from apps.core.timeutils import validate_timezone
 
 # --- Pricing rules -----------------------------------------------------------------------------
 
@@ -48,7 +49,10 @@ class DiscountPolicy(models.Model):
         default=20, help_text="Discounted bookings per day, across the platform."
     )
     quota_timezone = models.CharField(
-        max_length=64, default="Europe/Berlin", help_text="Where the quota's day starts."
+        max_length=64,
+        default="Europe/Berlin",
+        validators=[validate_timezone],
+        help_text="IANA zone where the quota's day starts at midnight.",
     )
     when_quota_used_up = models.CharField(
         max_length=16, choices=WhenQuotaUsedUp.choices, default=WhenQuotaUsedUp.FULL_PRICE
@@ -298,6 +302,8 @@ class Receipt(models.Model):
 
     Numbers are gapless per year (``2026-000042``), allocated under a counter row lock.
     """
+
+    clinic_scope_path = "payment__booking__clinic"
 
     number = models.CharField(max_length=16, unique=True)
     kind = models.CharField(max_length=8, choices=ReceiptKind.choices)
