@@ -364,6 +364,14 @@ def _transition(
     return locked
 
 
+def booking_record_event(*, booking: Booking, kind: str, actor=None, **data) -> BookingEvent:
+    """Add a step to the timeline that does not change the status (a refund, a reminder),
+    for the apps to our right. Call inside the transaction that did the step."""
+    if kind not in (EventKind.REFUNDED, EventKind.REMINDED):
+        raise ValueError(f"{kind} changes the status: use its service.")
+    return _record(booking, kind, actor, at=timezone.now(), **data)
+
+
 # --- Payment holds ------------------------------------------------------------------------------
 
 

@@ -33,6 +33,9 @@ from apps.clinics.models import (
 from apps.core.errors import DomainError
 from apps.demo import world
 from apps.doctors.models import Doctor, Specialty, SpokenLanguage
+from apps.payments import services as payment_services
+from apps.payments.gateways.simulated import SUCCEEDING_CARD, SimulatedGateway
+from apps.payments.models import DiscountPolicy, PromoCode
 from apps.timeslots.models import ScheduleBreak, ScheduleRule, Slot
 from apps.timeslots.services import slots_generate
 
@@ -62,6 +65,7 @@ def seed(*, today: date | None = None) -> SeedReport:
         _staff(clinics, report)
         patients = _patients(report)
         doctors = [_doctor(spec, clinics, report) for spec in world.DOCTORS]
+        _pricing(report, today)
     for doctor in doctors:
         result = slots_generate(
             doctor=doctor,
@@ -72,6 +76,26 @@ def seed(*, today: date | None = None) -> SeedReport:
     if not Booking.objects.filter(patient__in=patients).exists():
         _bookings(doctors, patients, report)
     return report
+
+
+def _pricing(report: SeedReport, today: date) -> None:
+    """The discount rule with its defaults, and a welcome promo code for the demo."""
+    _, created = DiscountPolicy.objects.get_or_create(pk=1)
+    report.count("discount policies", created)
+    start = datetime.combine(today, time.min, tzinfo=timezone.get_current_timezone())
+    _, created = PromoCode.objects.get_or_create(
+        code="WELCOME10",
+        defaults={
+            "description": "10% off a first booking",
+            "kind": "percent",
+            "percent": 10,
+            "valid_from": start - timedelta(days=30),
+            "valid_until": start + timedelta(days=365),
+            "max_uses": 1000,
+            "max_uses_per_patient": 1,
+        },
+    )
+    report.count("promo codes", created)
 
 
 # --- Reference data, clinics, people -------------------------------------------------------
@@ -313,11 +337,17 @@ def _book_upcoming(doctor, patient, rng, now, start_day: int | None = None) -> B
     if not free:
         return None
     try:
-        return booking_services.booking_create(
+        booking = payment_services.checkout_book(
             patient=patient, slot_id=rng.choice(free[:12]).pk, service_id=service.pk
         )
     except DomainError:
         return None  # the patient is busy then: fine, the world has enough bookings
+    if booking.status == BookingStatus.HELD:  # a clinic paid online: pay with the test card
+        payment = payment_services.payment_prepare(booking.payment)
+        SimulatedGateway().confirm(payment.intent_id, card_number=SUCCEEDING_CARD)
+        payment_services.payment_refresh(payment)
+        booking.refresh_from_db()
+    return booking
 
 
 def _historic(doctor, slot, patient, status, rng, staff) -> Booking | None:

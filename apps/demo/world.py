@@ -77,6 +77,8 @@ CLINICS = [
         "currency": "EUR",
         "phone": "+49 89 2345 6789",
         "email": "hello@isar-medical.example",
+        # Paid online when booking (the simulated gateway in the demo).
+        "requires_prepayment": True,
         "cancellation_cutoff_hours": 48,
         "late_cancellation_refund_percent": 0,
         "hours": {d: [("07:30", "12:30"), ("13:30", "18:00")] for d in WEEKDAYS},

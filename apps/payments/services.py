@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from apps.bookings import services as booking_services
-from apps.bookings.models import Booking, BookingStatus
+from apps.bookings.models import Booking, BookingStatus, EventKind
 from apps.core.money import Money
 from apps.payments.exceptions import PaymentNotPossible, RefundNotPossible
 from apps.payments.gateways import GatewayError, IntentState, RefundState, get_gateway
@@ -308,6 +308,13 @@ def refund_apply(refund: Refund, state: RefundState) -> Refund:
         )
         if locked.status == RefundStatus.SUCCEEDED:
             _receipt_issue(locked.payment, ReceiptKind.REFUND, locked.amount, refund=locked)
+            booking_services.booking_record_event(
+                booking=locked.payment.booking,
+                kind=EventKind.REFUNDED,
+                amount_minor=locked.amount_minor,
+                currency=locked.currency,
+                reason=locked.reason,
+            )
         return locked
 
 
