@@ -179,6 +179,7 @@ class SchemaView(SpectacularAPIView):
     """
 
     _lock = threading.Lock()
+    schema = None  # the schema itself is not an API operation
 
     def get(self, request, *args, **kwargs):
         with self._lock:

@@ -57,7 +57,8 @@ class DiscountPolicyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     )
 
     def has_add_permission(self, request):
-        return not DiscountPolicy.objects.exists() and super().has_add_permission(request)
+        # The permission first: the sidebar asks on every admin page.
+        return super().has_add_permission(request) and not DiscountPolicy.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
         return False
