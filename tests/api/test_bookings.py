@@ -1,11 +1,14 @@
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts.services import api_token_create, api_token_revoke
 from apps.api.models import IdempotencyRecord
 from apps.bookings.models import Booking, BookingStatus
+from apps.payments.models import PromoCode
 from tests.accounts.factories import PatientFactory
 from tests.api.conftest import assert_problem, client_for
 from tests.portal.conftest import verify
@@ -330,4 +333,53 @@ def test_session_requests_need_csrf(world, patient):
     assert client.get(URL).status_code == 200
     response = book(client, world)
     assert_problem(response, 403, "permission-denied")
+    assert not Booking.objects.exists()
+
+
+# --- Prices and payment --------------------------------------------------------------------------
+
+
+def test_a_prepaid_clinic_holds_the_booking_and_points_to_checkout(patient_api, world):
+    world.clinic.requires_prepayment = True
+    world.clinic.save()
+
+    response = book(patient_api, world)
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "held"
+    assert body["payment"]["status"] == "pending"
+    assert body["payment"]["amount"] == {
+        "amount_minor": 4500,
+        "currency": "EUR",
+        "formatted": "€45.00",
+    }
+    assert body["payment"]["checkout_url"] == f"/payments/checkout/{body['reference']}/"
+    assert body["hold_expires_at"] is not None
+
+
+def test_a_promo_code_lowers_the_price_in_the_breakdown(patient_api, world):
+    now = timezone.now()
+    PromoCode.objects.create(
+        code="SAVE5",
+        kind="fixed",
+        amount_minor=500,
+        currency=world.clinic.currency,
+        valid_from=now - timedelta(days=1),
+        valid_until=now + timedelta(days=1),
+    )
+
+    body = book(patient_api, world, promo_code="save5").json()
+
+    breakdown = body["price_breakdown"]
+    assert breakdown["base"]["amount_minor"] == 4500
+    assert breakdown["promo"]["amount_minor"] == 500
+    assert breakdown["total"]["amount_minor"] == 4000
+    assert body["price"]["amount_minor"] == 4000
+
+
+def test_an_unknown_promo_code_is_a_422_and_books_nothing(patient_api, world):
+    body = assert_problem(book(patient_api, world, promo_code="NOPE"), 422, "promo-code-invalid")
+
+    assert "does not exist" in body["detail"]
     assert not Booking.objects.exists()
