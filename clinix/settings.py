@@ -210,9 +210,12 @@ STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 # Only for a local fake (localstripe in tests): the Stripe API's base URL.
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
-if PAYMENT_GATEWAY == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+if PAYMENT_GATEWAY == "stripe" and not (
+    STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET
+):
     raise ImproperlyConfigured(
-        "PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET."
+        "PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and "
+        "STRIPE_WEBHOOK_SECRET."
     )
 
 # --- E-mail -----------------------------------------------------------------------------------

@@ -126,7 +126,9 @@ def payment_apply(payment: Payment, state: IntentState) -> Payment:
         locked = Payment.objects.select_for_update().select_related("booking").get(pk=payment.pk)
         current = locked.status
         new = state.status
-        if current in FINAL_PAYMENT_STATUSES or PAYMENT_RANK[new] <= PAYMENT_RANK[current]:
+        if _late_money(current, new):
+            pass  # money moved after we gave up on the payment: record it, then return it
+        elif current in FINAL_PAYMENT_STATUSES or PAYMENT_RANK[new] <= PAYMENT_RANK[current]:
             return locked  # stale, repeated or reordered news
         locked.status = new
         locked.failure_reason = state.failure_reason[:300]
@@ -141,9 +143,16 @@ def payment_apply(payment: Payment, state: IntentState) -> Payment:
         )
         booking = locked.booking
         if new in (PaymentStatus.AUTHORIZED, PaymentStatus.SUCCEEDED):
-            confirmed = booking_services.booking_confirm_paid(
-                booking=booking, payment_reference=str(locked.pk)
-            )
+            # A capture after an authorisation is not news to the booking: the
+            # authorisation confirmed it (or sent the money back), and by now it may be
+            # checked in, or cancelled with a fee captured. Refunding that would give back
+            # money the clinic keeps.
+            if current == PaymentStatus.AUTHORIZED:
+                confirmed = booking
+            else:
+                confirmed = booking_services.booking_confirm_paid(
+                    booking=booking, payment_reference=str(locked.pk)
+                )
             if new == PaymentStatus.SUCCEEDED:
                 receipt_issue_for_payment(locked)
             if confirmed is None:
@@ -155,6 +164,15 @@ def payment_apply(payment: Payment, state: IntentState) -> Payment:
                 reason=locked.failure_reason or _("The payment did not go through."),
             )
         return locked
+
+
+def _late_money(current: str, new: str) -> bool:
+    """A declined or cancelled payment that the provider later reports as taken (a second
+    card at a provider's page, a retry we did not see): the money is real."""
+    return current in (PaymentStatus.FAILED, PaymentStatus.CANCELED) and new in (
+        PaymentStatus.AUTHORIZED,
+        PaymentStatus.SUCCEEDED,
+    )
 
 
 def _return_late_money(payment: Payment) -> None:
@@ -192,7 +210,7 @@ def payment_capture(payment_id: int, amount_minor: int | None = None) -> Payment
 def payment_cancel(payment_id: int) -> Payment:
     """Release an authorisation or an unpaid intent. Idempotent."""
     payment = Payment.objects.get(pk=payment_id)
-    if payment.status in FINAL_PAYMENT_STATUSES:
+    if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED):
         return payment
     if not payment.intent_id:
         Payment.objects.filter(pk=payment.pk, intent_id="").update(status=PaymentStatus.CANCELED)
@@ -200,7 +218,18 @@ def payment_cancel(payment_id: int) -> Payment:
         return payment
     key = payment.operation_key("cancel")
     gateway = get_gateway(payment.gateway)
-    state = _call(payment, "cancel", key, lambda: gateway.cancel(payment.intent_id, key=key))
+    try:
+        state = _call(payment, "cancel", key, lambda: gateway.cancel(payment.intent_id, key=key))
+    except GatewayError as error:
+        if error.transient:
+            raise
+        if payment.status == PaymentStatus.FAILED:
+            return payment  # a declined intent the provider had already closed
+        # The intent moved on before the cancel arrived (the patient paid a moment before
+        # the hold ran out): apply where it stands, so late money is refunded, not kept.
+        return payment_refresh(payment)
+    # A declined payment stays open at the provider (the card can be tried again there):
+    # closing it means no money can arrive for a booking that is gone.
     return payment_apply(payment, state)
 
 
@@ -215,7 +244,8 @@ def refundable(payment: Payment) -> Money:
         ]
         or 0
     )
-    return Money(payment.captured_minor - taken, payment.currency)
+    # Never negative: refunds made outside Clinix or a retried failure can add up to more.
+    return Money(max(payment.captured_minor - taken, 0), payment.currency)
 
 
 def refund_request(*, payment: Payment, amount: Money, reason: str, actor=None) -> Refund | None:
@@ -288,6 +318,9 @@ def refund_apply(refund: Refund, state: RefundState) -> Refund:
     """Record the gateway's answer about a refund, forward only; a success gets a receipt."""
     with transaction.atomic():
         locked = Refund.objects.select_for_update().select_related("payment").get(pk=refund.pk)
+        if state.refund_id and not locked.gateway_refund_id:
+            locked.gateway_refund_id = state.refund_id
+            locked.save(update_fields=["gateway_refund_id", "updated_at"])
         if locked.status == RefundStatus.SUCCEEDED or state.status == locked.status:
             return locked
         if state.status == RefundStatus.SUBMITTED and locked.status != RefundStatus.REQUESTED:
@@ -321,11 +354,23 @@ def refund_apply(refund: Refund, state: RefundState) -> Refund:
 def refund_retry(*, refund: Refund, actor) -> Refund:
     """An admin sends a failed refund again (same key: the gateway cannot pay it twice)."""
     with transaction.atomic():
+        # The payment first, as refund_request locks it: what is left to refund must not
+        # change while we decide.
+        payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
         locked = Refund.objects.select_for_update().get(pk=refund.pk)
         if locked.status != RefundStatus.FAILED:
             raise RefundNotPossible(_("Only a failed refund can be retried."))
+        # A failed refund stops counting against the payment, so the rest may have been
+        # refunded since; sending this one again would then refund more than was paid.
+        if locked.amount_minor > refundable(payment).amount_minor:
+            raise RefundNotPossible(_("This refund is more than is left to refund."))
         locked.status = RefundStatus.REQUESTED
-        locked.save(update_fields=["status", "updated_at"])
+        # A failed refund moved no money, and the provider would replay the failure for the
+        # old key: the retry is a new operation with a key of its own (still fixed per try).
+        base = f"clinix-payment-{locked.payment_id}-refund-{locked.number}"
+        locked.idempotency_key = f"{base}-retry-{locked.attempts}"
+        locked.gateway_refund_id = ""
+        locked.save(update_fields=["status", "idempotency_key", "gateway_refund_id", "updated_at"])
         audit_record(actor=actor, action="refund.retry", target=locked)
         transaction.on_commit(lambda: _dispatch("refund_execute", locked.pk))
     return locked

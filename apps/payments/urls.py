@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.payments import views
+from apps.payments import views, webhooks
 
 app_name = "payments"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("checkout/<str:reference>/", views.checkout, name="checkout"),
     path("checkout/<str:reference>/return/", views.checkout_return, name="checkout-return"),
     path("receipts/<str:number>/", views.receipt_detail, name="receipt-detail"),
+    path("webhooks/stripe/", webhooks.stripe_webhook, name="stripe-webhook"),
 ]
