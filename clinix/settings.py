@@ -194,6 +194,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.payments.tasks.holds_expire",
         "schedule": 60,
     },
+    "resend-stale-refunds": {
+        "task": "apps.payments.tasks.refunds_resend_stale",
+        "schedule": 10 * 60,
+    },
 }
 
 # --- Payments ---------------------------------------------------------------------------------

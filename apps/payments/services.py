@@ -8,6 +8,7 @@ a late, repeated or reordered answer never moves anything backwards.
 """
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -281,11 +282,17 @@ def refund_request(*, payment: Payment, amount: Money, reason: str, actor=None) 
         return refund
 
 
-def refund_execute(refund_id: int) -> Refund:
-    """Send a requested (or failed, on retry) refund to the gateway with its fixed key."""
+def refund_execute(refund_id: int, *, resend: bool = False) -> Refund:
+    """Send a requested refund to the gateway with its fixed key.
+
+    ``resend`` also sends one left ``submitted`` (the process died before the answer was
+    recorded): the same key makes the provider answer the first result, never pay twice.
+    """
     with transaction.atomic():
         refund = Refund.objects.select_for_update().select_related("payment").get(pk=refund_id)
-        if refund.status in (RefundStatus.SUCCEEDED, RefundStatus.SUBMITTED):
+        if refund.status == RefundStatus.SUCCEEDED or (
+            refund.status == RefundStatus.SUBMITTED and not resend
+        ):
             return refund
         refund.status = RefundStatus.SUBMITTED
         refund.attempts = F("attempts") + 1
@@ -312,6 +319,28 @@ def refund_execute(refund_id: int) -> Refund:
             refund, RefundState(refund_id="", status="failed", failure_reason=str(error))
         )
     return refund_apply(refund, state)
+
+
+#: A refund still requested or submitted after this long lost its task or its answer.
+REFUND_STALE_AFTER = timedelta(minutes=10)
+
+
+def refunds_resend_stale(*, now=None) -> int:
+    """Send again every refund stuck in requested or submitted (a lost task, a worker that
+    died mid-call). Safe: each carries its fixed key. Returns how many were sent."""
+    now = now or timezone.now()
+    stale = list(
+        Refund.objects.filter(
+            status__in=(RefundStatus.REQUESTED, RefundStatus.SUBMITTED),
+            updated_at__lt=now - REFUND_STALE_AFTER,
+        ).values_list("pk", flat=True)[:200]
+    )
+    for refund_id in stale:
+        try:
+            refund_execute(refund_id, resend=True)
+        except GatewayError:
+            logger.warning("Refund %s could not be sent again yet.", refund_id, exc_info=True)
+    return len(stale)
 
 
 def refund_apply(refund: Refund, state: RefundState) -> Refund:

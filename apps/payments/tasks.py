@@ -35,6 +35,13 @@ def payment_cancel(payment_id: int) -> str:
         return services.payment_cancel(payment_id).status
 
 
+@shared_task(name="apps.payments.tasks.refunds_resend_stale")
+def refunds_resend_stale() -> int:
+    """Send again refunds whose task or answer was lost (every 10 minutes). Idempotent."""
+    with system_job("refunds_resend_stale"):
+        return services.refunds_resend_stale()
+
+
 @shared_task(name="apps.payments.tasks.holds_expire")
 def holds_expire() -> int:
     """Expire holds whose time to pay ran out (every minute, from beat). Idempotent."""

@@ -1,7 +1,11 @@
 """Money that moves after Clinix gave up on a payment is returned, and a refund retried
 after a failure is a new operation at the provider."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
+from django.utils import timezone
 
 from apps.bookings.models import BookingStatus
 from apps.payments import services
@@ -68,4 +72,29 @@ def test_a_retried_refund_gets_a_key_of_its_own(world, patient, platform_admin):
 
     assert retried.idempotency_key == f"clinix-payment-{payment.pk}-refund-1-retry-1"
     assert done.status == RefundStatus.SUCCEEDED
+    assert SimulatedIntent.objects.get(intent_id=payment.intent_id).refunded_minor == 4500
+
+
+def test_a_refund_left_submitted_by_a_dead_worker_is_sent_again_once(world, patient):
+    world.clinic.requires_prepayment = True
+    world.clinic.save()
+    booking = services.checkout_book(
+        patient=verify(patient), slot_id=world.slots[0].pk, service_id=world.service.pk
+    )
+    payment = services.payment_prepare(booking.payment)
+    get_gateway("simulated").confirm(payment.intent_id, card_number="4242424242424242")
+    payment = services.payment_refresh(payment)
+    refund = services.refund_request(payment=payment, amount=payment.captured, reason="test")
+    # The first attempt reached the provider, then the worker died before recording it.
+    get_gateway("simulated").refund(
+        payment.intent_id, amount=refund.amount, key=refund.idempotency_key
+    )
+    Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.SUBMITTED, attempts=1)
+
+    assert services.refunds_resend_stale() == 0  # not stale yet
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        assert services.refunds_resend_stale() == 1
+
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.SUCCEEDED
     assert SimulatedIntent.objects.get(intent_id=payment.intent_id).refunded_minor == 4500
