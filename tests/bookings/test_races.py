@@ -7,20 +7,18 @@ raised, and the losers' data is untouched.
 """
 
 import threading
-from collections import Counter
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from apps.bookings import services
 from apps.bookings.exceptions import BookingBusy
 from apps.bookings.models import Booking
-from apps.core.errors import DomainError
 from apps.doctors.services import doctor_lock
 from tests.accounts.factories import PatientFactory
 from tests.clinics.factories import ServiceOfferingFactory
+from tests.concurrency import race, summary
 from tests.conftest import build_world
 from tests.doctors.factories import DoctorFactory
 from tests.timeslots.factories import SlotFactory
@@ -37,50 +35,6 @@ def _patient_lock_timeout(settings):
     # serialised transactions can exceed the production lock timeout, and a "busy" answer
     # would hide what the test is about. test_a_held_doctor_lock_answers_busy covers that.
     settings.BOOKING_LOCK_TIMEOUT_MS = 30_000
-
-
-@dataclass
-class Outcome:
-    value: object = None
-    domain_error: DomainError | None = None
-    unexpected: BaseException | None = None
-
-
-def race(callables) -> list[Outcome]:
-    """Run each callable in its own thread, all released at once. Returns their outcomes."""
-    barrier = threading.Barrier(len(callables))
-    outcomes = [Outcome() for _ in callables]
-
-    def run(index: int, fn) -> None:
-        try:
-            connection.ensure_connection()  # connected before the start signal
-            barrier.wait(timeout=30)
-            outcomes[index].value = fn()
-        except DomainError as error:
-            outcomes[index].domain_error = error
-        except BaseException as error:  # noqa: BLE001 - the test reports anything else
-            outcomes[index].unexpected = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(callables)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a racer hung"
-    return outcomes
-
-
-def summary(outcomes: list[Outcome]) -> Counter:
-    return Counter(
-        "won"
-        if o.value is not None
-        else type(o.domain_error).__name__
-        if o.domain_error
-        else f"unexpected {o.unexpected!r}"
-        for o in outcomes
-    )
 
 
 def test_thirty_patients_racing_for_one_slot_leave_exactly_one_booking():

@@ -6,16 +6,12 @@ them up: only the quota row's guarded UPDATE and the promo code's row lock stand
 them and a ninth discount.
 """
 
-import threading
 from collections import Counter
-from dataclasses import dataclass
 
 import pytest
-from django.db import connection, connections
 
 from apps.bookings import services as booking_services
 from apps.bookings.models import Booking
-from apps.core.errors import DomainError
 from apps.payments import services
 from apps.payments.models import (
     DiscountClaim,
@@ -24,6 +20,7 @@ from apps.payments.models import (
     WhenQuotaUsedUp,
 )
 from tests.accounts.factories import PatientFactory
+from tests.concurrency import race, summary
 from tests.conftest import build_world
 from tests.doctors.factories import DoctorFactory
 from tests.payments.factories import PromoCodeFactory, no_discounts, set_policy
@@ -40,50 +37,6 @@ THRESHOLD = {"threshold_rule": True, "birthday_rule": False, "threshold_minor": 
 def _patient_lock_timeout(settings):
     # About who wins, not tail latency: all discounted bookings queue on the quota row.
     settings.BOOKING_LOCK_TIMEOUT_MS = 30_000
-
-
-@dataclass
-class Outcome:
-    value: object = None
-    domain_error: DomainError | None = None
-    unexpected: BaseException | None = None
-
-
-def race(callables) -> list[Outcome]:
-    """Run each callable in its own thread, all released at once. Returns their outcomes."""
-    barrier = threading.Barrier(len(callables))
-    outcomes = [Outcome() for _ in callables]
-
-    def run(index: int, fn) -> None:
-        try:
-            connection.ensure_connection()  # connected before the start signal
-            barrier.wait(timeout=30)
-            outcomes[index].value = fn()
-        except DomainError as error:
-            outcomes[index].domain_error = error
-        except BaseException as error:  # noqa: BLE001 - the test reports anything else
-            outcomes[index].unexpected = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(callables)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a racer hung"
-    return outcomes
-
-
-def summary(outcomes: list[Outcome]) -> Counter:
-    return Counter(
-        "won"
-        if o.value is not None
-        else type(o.domain_error).__name__
-        if o.domain_error
-        else f"unexpected {o.unexpected!r}"
-        for o in outcomes
-    )
 
 
 def spread_slots(count: int, *, price: int = 20000):
