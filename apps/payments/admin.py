@@ -26,7 +26,9 @@ from apps.payments.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyMixin:
+    """Records written by the system only: nobody adds, edits or deletes them here."""
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -35,6 +37,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(DiscountPolicy)
@@ -286,20 +292,11 @@ class RefundAdmin(ClinicScopedAdmin):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ClinicScopedAdmin):
+class ReceiptAdmin(ReadOnlyMixin, ClinicScopedAdmin):
     list_display = ["number", "kind", "patient", "amount_minor", "currency", "issued_at"]
     list_filter = ["kind"]
     search_fields = ["number", "patient__email", "payment__booking__reference"]
     list_select_related = ["patient"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookEvent)

@@ -7,22 +7,15 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEntry
 from apps.payments import services
-from apps.payments.gateways import get_gateway
 from apps.payments.models import DiscountPolicy, Payment, PromoCode, Receipt, Refund, RefundStatus
 from tests.accounts.factories import PatientFactory
 from tests.clinics.admin_helpers import admin_url, change_url, changelist_url, listed_pks
+from tests.payments.factories import book, make_prepaid, pay
 from tests.portal.conftest import verify
 
 
 def paid_booking(world, patient):
-    world.clinic.requires_prepayment = True
-    world.clinic.save()
-    booking = services.checkout_book(
-        patient=verify(patient), slot_id=world.slots[0].pk, service_id=world.service.pk
-    )
-    payment = services.payment_prepare(booking.payment)
-    get_gateway("simulated").confirm(payment.intent_id, card_number="4242424242424242")
-    return services.payment_refresh(payment)
+    return pay(book(make_prepaid(world), verify(patient)))
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from apps.bookings.models import BookingStatus
 from apps.payments import services
 from apps.payments.gateways import IntentState, get_gateway
 from apps.payments.models import GatewayCall, PaymentStatus, Refund, RefundStatus, SimulatedIntent
+from tests.payments.factories import book, make_prepaid, pay
 from tests.portal.conftest import verify
 
 DECLINED = "4000000000000002"
@@ -18,14 +19,11 @@ DECLINED = "4000000000000002"
 
 @pytest.fixture
 def declined(world, patient):
-    world.clinic.requires_prepayment = True
-    world.clinic.save()
-    booking = services.checkout_book(
-        patient=verify(patient), slot_id=world.slots[0].pk, service_id=world.service.pk
-    )
-    payment = services.payment_prepare(booking.payment)
-    get_gateway("simulated").confirm(payment.intent_id, card_number=DECLINED)
-    return services.payment_refresh(payment)
+    return pay(book(make_prepaid(world), verify(patient)), DECLINED)
+
+
+def paid(world, patient):
+    return pay(book(make_prepaid(world), verify(patient)))
 
 
 def test_a_declined_payment_is_closed_at_the_provider(declined):
@@ -56,14 +54,7 @@ def test_money_taken_after_a_decline_is_refunded_in_full(declined):
 
 
 def test_a_retried_refund_gets_a_key_of_its_own(world, patient, platform_admin):
-    world.clinic.requires_prepayment = True
-    world.clinic.save()
-    booking = services.checkout_book(
-        patient=verify(patient), slot_id=world.slots[0].pk, service_id=world.service.pk
-    )
-    payment = services.payment_prepare(booking.payment)
-    get_gateway("simulated").confirm(payment.intent_id, card_number="4242424242424242")
-    payment = services.payment_refresh(payment)
+    payment = paid(world, patient)
     refund = services.refund_request(payment=payment, amount=payment.captured, reason="test")
     Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED, attempts=1)
 
@@ -76,14 +67,7 @@ def test_a_retried_refund_gets_a_key_of_its_own(world, patient, platform_admin):
 
 
 def test_a_refund_left_submitted_by_a_dead_worker_is_sent_again_once(world, patient):
-    world.clinic.requires_prepayment = True
-    world.clinic.save()
-    booking = services.checkout_book(
-        patient=verify(patient), slot_id=world.slots[0].pk, service_id=world.service.pk
-    )
-    payment = services.payment_prepare(booking.payment)
-    get_gateway("simulated").confirm(payment.intent_id, card_number="4242424242424242")
-    payment = services.payment_refresh(payment)
+    payment = paid(world, patient)
     refund = services.refund_request(payment=payment, amount=payment.captured, reason="test")
     # The first attempt reached the provider, then the worker died before recording it.
     get_gateway("simulated").refund(
