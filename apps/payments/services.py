@@ -72,6 +72,8 @@ def checkout_book(
                 currency=booking.currency,
                 manual_capture=booking.clinic.capture_on_check_in,
             )
+    # What the patient should be told about the price (the day's discounts ran out).
+    booking.price_notice = claimer.quote.notice if claimer.quote else ""
     return booking
 
 

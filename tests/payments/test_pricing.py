@@ -254,6 +254,7 @@ def test_when_the_quota_is_used_up_the_booking_is_at_full_price_with_a_notice(pa
     assert "full price" in quote.notice
     assert breakdown(quote) == (20000, 0, 0, 20000)
     assert (booking.price_discount_minor, booking.price_total_minor) == (0, 20000)
+    assert booking.price_notice == quote.notice  # what the booking page tells the patient
     assert not DiscountClaim.objects.filter(booking=booking).exists()
     assert DiscountQuotaDay.objects.get().used == 1
 

@@ -76,6 +76,8 @@ def book(request: HttpRequest) -> HttpResponse:
         return _problem(request, context, error, form=form)
     used[str(form.cleaned_data["token"])] = booking.reference
     request.session[USED_TOKENS] = used
+    if booking.price_notice:
+        messages.warning(request, booking.price_notice)
     if booking.status == BookingStatus.HELD:
         messages.info(request, _("Your time is reserved. Pay now to confirm it."))
         return _redirect(request, reverse("payments:checkout", args=[booking.reference]))
