@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from apps.audit.admin_mixins import AuditedAdminMixin
 from apps.clinics.admin_scoping import ClinicScopedAdmin, ClinicScopedTabularInline
 from apps.clinics.models import (
     Clinic,
@@ -36,7 +37,7 @@ class ServiceOfferingInline(ClinicScopedTabularInline):
 
 
 @admin.register(Clinic)
-class ClinicAdmin(ClinicScopedAdmin):
+class ClinicAdmin(AuditedAdminMixin, ClinicScopedAdmin):
     list_display = ["name", "city", "timezone", "currency", "requires_prepayment", "is_active"]
     list_filter = ["is_active", "city", "timezone", "requires_prepayment"]
     search_fields = ["name", "city", "address", "postcode"]
@@ -79,7 +80,7 @@ class ServiceCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceOffering)
-class ServiceOfferingAdmin(ClinicScopedAdmin):
+class ServiceOfferingAdmin(AuditedAdminMixin, ClinicScopedAdmin):
     list_display = [
         "name",
         "clinic",

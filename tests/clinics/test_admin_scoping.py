@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from apps.accounts.roles import Role
 from apps.accounts.services import user_set_role
+from apps.audit.models import AuditEntry
 from apps.bookings.models import Booking
 from apps.clinics import selectors
 from apps.clinics.models import Clinic, ClinicMembership, ServiceOffering
@@ -352,6 +353,28 @@ def test_clinic_manager_can_edit_own_clinic(client, clinic_manager, clinic_a):
     assert response.status_code == 302
     clinic.refresh_from_db()
     assert clinic.phone == "+49 30 123456"
+
+
+def test_a_cancellation_policy_change_is_audited_with_before_and_after(
+    client, clinic_manager, clinic_a
+):
+    clinic = clinic_a[Clinic]
+    client.force_login(clinic_manager)
+    before = clinic.late_cancellation_refund_percent
+    data = {
+        **admin_post_data(client.get(change_url(clinic))),
+        "late_cancellation_refund_percent": "25",
+        "no_show_fee_percent": "60",
+    }
+
+    client.post(change_url(clinic), data)
+
+    entry = AuditEntry.objects.get(action="clinics.clinic.update", target_id=str(clinic.pk))
+    assert entry.changes == {
+        "late_cancellation_refund_percent": [before, 25],
+        "no_show_fee_percent": [100, 60],
+    }
+    assert entry.actor_label == clinic_manager.email
 
 
 def test_clinic_manager_cannot_add_or_delete_clinics(client, clinic_manager, clinic_a):
