@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "apps.core",
     # Clinix apps, in the dependency order of docs/architecture.md (left may not import right).
     "apps.audit",
+    "apps.outbox",
     "apps.accounts",
     "apps.clinics",
     "apps.doctors",
@@ -194,11 +195,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.payments.tasks.holds_expire",
         "schedule": 60,
     },
+    "relay-outbox": {
+        "task": "apps.outbox.tasks.outbox_relay",
+        "schedule": 10,
+    },
     "resend-stale-refunds": {
         "task": "apps.payments.tasks.refunds_resend_stale",
         "schedule": 10 * 60,
     },
 }
+
+# --- Outbox -----------------------------------------------------------------------------------
+# Kick the relay right after a commit that recorded events (the periodic relay catches up
+# on anything a kick missed).
+OUTBOX_RELAY_ON_COMMIT = env.bool("OUTBOX_RELAY_ON_COMMIT", default=True)
 
 # --- Payments ---------------------------------------------------------------------------------
 # "simulated" (the embedded default: a checkout page of our own) or "stripe".

@@ -51,6 +51,7 @@ from apps.clinics.models import ServiceOffering
 from apps.core.db import set_lock_timeout
 from apps.doctors.models import Doctor
 from apps.doctors.services import doctor_lock
+from apps.outbox.services import event_record
 from apps.timeslots import services as timeslot_services
 from apps.timeslots.models import Slot
 
@@ -544,10 +545,17 @@ def _contention_as_busy() -> Iterator[None]:
 
 
 def _record(booking: Booking, kind: str, actor, *, at: datetime, **data) -> BookingEvent:
-    return BookingEvent.objects.create(
+    """A timeline step, and the same step as an outbox event, in the caller's transaction."""
+    event = BookingEvent.objects.create(
         booking=booking,
         kind=kind,
         at=at,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         data=data,
     )
+    event_record(
+        kind=f"booking.{kind}",
+        dedupe_key=f"booking-event-{event.pk}",
+        payload={"booking": booking.pk, "event": event.pk, "reference": booking.reference},
+    )
+    return event

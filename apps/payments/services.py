@@ -20,6 +20,7 @@ from apps.audit.services import audit_record
 from apps.bookings import services as booking_services
 from apps.bookings.models import Booking, BookingStatus, EventKind
 from apps.core.money import Money
+from apps.outbox.services import event_record
 from apps.payments.exceptions import PaymentNotPossible, RefundNotPossible
 from apps.payments.gateways import GatewayError, IntentState, RefundState, get_gateway
 from apps.payments.models import (
@@ -144,6 +145,12 @@ def payment_apply(payment: Payment, state: IntentState) -> Payment:
             target=locked,
             changes={"status": [current, new]},
         )
+        if new in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED):
+            event_record(
+                kind=f"payment.{new}",
+                dedupe_key=f"payment-{locked.pk}-{new}",
+                payload={"payment": locked.pk, "booking": locked.booking_id},
+            )
         booking = locked.booking
         if new in (PaymentStatus.AUTHORIZED, PaymentStatus.SUCCEEDED):
             # A capture after an authorisation is not news to the booking: the
@@ -274,6 +281,11 @@ def refund_request(*, payment: Payment, amount: Money, reason: str, actor=None) 
             idempotency_key=f"clinix-payment-{locked.pk}-refund-{number}",
             requested_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
+        event_record(
+            kind="refund.requested",
+            dedupe_key=f"refund-{refund.pk}-requested",
+            payload={"refund": refund.pk, "booking": locked.booking_id},
+        )
         audit_record(
             actor=actor,
             action="refund.request",
@@ -370,6 +382,12 @@ def refund_apply(refund: Refund, state: RefundState) -> Refund:
             target=locked,
             changes={"status": [previous, locked.status]},
         )
+        if locked.status in (RefundStatus.SUCCEEDED, RefundStatus.FAILED):
+            event_record(
+                kind=f"refund.{locked.status}",
+                dedupe_key=f"refund-{locked.pk}-{locked.status}-{locked.attempts}",
+                payload={"refund": locked.pk, "booking": locked.payment.booking_id},
+            )
         if locked.status == RefundStatus.SUCCEEDED:
             _receipt_issue(locked.payment, ReceiptKind.REFUND, locked.amount, refund=locked)
             booking_services.booking_record_event(
