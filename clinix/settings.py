@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.bookings",
     "apps.payments",
     "apps.portal",
+    "apps.notifications",
     "apps.api",
     "apps.demo",
 ]
@@ -199,6 +200,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.outbox.tasks.outbox_relay",
         "schedule": 10,
     },
+    "plan-reminders": {
+        "task": "apps.notifications.tasks.reminders_plan",
+        "schedule": 60,
+    },
+    "flag-interrupted-deliveries": {
+        "task": "apps.notifications.tasks.deliveries_flag_stale",
+        "schedule": 5 * 60,
+    },
     "resend-stale-refunds": {
         "task": "apps.payments.tasks.refunds_resend_stale",
         "schedule": 10 * 60,
@@ -209,6 +218,26 @@ CELERY_BEAT_SCHEDULE = {
 # Kick the relay right after a commit that recorded events (the periodic relay catches up
 # on anything a kick missed).
 OUTBOX_RELAY_ON_COMMIT = env.bool("OUTBOX_RELAY_ON_COMMIT", default=True)
+
+# --- Notifications ------------------------------------------------------------------------------
+# Where links in e-mails and text messages point.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Reminders before each confirmed visit, in minutes (default 24 h and 2 h).
+REMINDER_OFFSETS_MINUTES = [
+    int(m) for m in env.list("REMINDER_OFFSETS_MINUTES", default=["1440", "120"])
+]
+# Text messages: "console" (logged) or "twilio".
+SMS_BACKEND = env.str("SMS_BACKEND", default="console")
+if SMS_BACKEND not in ("console", "twilio"):
+    raise ImproperlyConfigured("SMS_BACKEND must be 'console' or 'twilio'.")
+SMS_API_URL = env.str("SMS_API_URL", default="https://api.twilio.com")
+SMS_FROM = env.str("SMS_FROM", default="")
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+if SMS_BACKEND == "twilio" and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN and SMS_FROM):
+    raise ImproperlyConfigured(
+        "SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and SMS_FROM."
+    )
 
 # --- Payments ---------------------------------------------------------------------------------
 # "simulated" (the embedded default: a checkout page of our own) or "stripe".
