@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_celery_beat",
     "apps.core",
     # Clinix apps, in the dependency order of docs/architecture.md (left may not import right).
     "apps.audit",
@@ -182,6 +183,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The schedule lives in the database (django-celery-beat): editable in the admin under
+# "Periodic tasks". CELERY_BEAT_SCHEDULE below seeds it; beat adds missing entries at start.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="UTC")
 CELERY_BEAT_SCHEDULE = {
     "extend-slot-horizon": {
@@ -211,6 +215,10 @@ CELERY_BEAT_SCHEDULE = {
     "resend-stale-refunds": {
         "task": "apps.payments.tasks.refunds_resend_stale",
         "schedule": 10 * 60,
+    },
+    "waitlist-sweep": {
+        "task": "apps.bookings.tasks.waitlist_sweep",
+        "schedule": 5 * 60,
     },
 }
 
@@ -429,5 +437,9 @@ LOGGING = {
 BOOKING_HOLD_MINUTES = env.int("BOOKING_HOLD_MINUTES", default=15)
 # How long a booking waits for the doctor's lock before answering "busy, try again".
 BOOKING_LOCK_TIMEOUT_MS = env.int("BOOKING_LOCK_TIMEOUT_MS", default=3000)
+# How long a freed time stays held for the patient a waitlist offers it to.
+WAITLIST_OFFER_MINUTES = env.int("WAITLIST_OFFER_MINUTES", default=30)
+# The longest date range one waitlist entry may cover.
+WAITLIST_MAX_DAYS = env.int("WAITLIST_MAX_DAYS", default=60)
 # How many days ahead slots are generated from the weekly schedules.
 SLOT_HORIZON_DAYS = env.int("SLOT_HORIZON_DAYS", default=28)
