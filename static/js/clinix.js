@@ -48,6 +48,18 @@
     if (message) announce(message.dataset.announce);
   });
 
+  // The bell refreshes itself quietly; say the new count only when it changes (not when
+  // the page first fills it in).
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const slot = event.detail.target;
+    if (!slot || slot.id !== "notification-bell") return;
+    const bell = slot.querySelector("[data-unread]");
+    if (!bell) return;
+    const previous = slot.dataset.unread;
+    slot.dataset.unread = bell.dataset.unread;
+    if (previous !== undefined && previous !== bell.dataset.unread) announce(bell.getAttribute("aria-label"));
+  });
+
   // A network failure or server error: say so instead of doing nothing.
   document.addEventListener("htmx:responseError", function () {
     announce(document.body.dataset.errorText || "Something went wrong. Please try again.");
