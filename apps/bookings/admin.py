@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from apps.bookings import services
-from apps.bookings.models import Booking, BookingEvent
+from apps.bookings.models import Booking, BookingEvent, WaitlistEntry, WaitlistOffer
 from apps.clinics.admin_scoping import ClinicScopedAdmin
 from apps.core.errors import DomainError
 
@@ -139,3 +139,39 @@ class BookingAdmin(ClinicScopedAdmin):
             )
 
         self._apply(request, queryset, cancel, "cancelled")
+
+
+class _ReadOnly:
+    """The waitlist changes only through its services (locks, holds, outbox events)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(_ReadOnly, ClinicScopedAdmin):
+    list_display = ["created_at", "patient", "clinic", "service", "doctor", "date_from", "date_to"]
+    list_display += ["status"]
+    list_filter = ["status", "clinic"]
+    search_fields = ["patient__email", "patient__last_name"]
+    list_select_related = ["patient", "clinic", "service__clinic", "doctor__user"]
+    ordering = ["created_at", "id"]
+
+
+@admin.register(WaitlistOffer)
+class WaitlistOfferAdmin(_ReadOnly, ClinicScopedAdmin):
+    list_display = ["created_at", "entry_patient", "booking", "expires_at", "status"]
+    list_filter = ["status"]
+    search_fields = ["booking__reference", "entry__patient__email"]
+    list_select_related = ["entry__patient", "booking"]
+    ordering = ["-created_at", "-id"]
+
+    @admin.display(description="Patient", ordering="entry__patient__last_name")
+    def entry_patient(self, obj: WaitlistOffer) -> str:
+        return obj.entry.patient.get_full_name()

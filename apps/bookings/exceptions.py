@@ -70,3 +70,55 @@ class InvalidTransition(BookingError):
     message = _("This appointment cannot change to that state now.")
     code = "invalid-transition"
     http_status = 409
+
+
+# --- Waitlist -----------------------------------------------------------------------------------
+
+
+class WaitlistError(BookingError):
+    """A waitlist rule said no. ``field`` names the form field the message belongs to."""
+
+    code = "waitlist-error"
+    http_status = 422
+    field: str | None = None
+
+    def __init__(self, message: str | None = None, *, field: str | None = None, **context):
+        super().__init__(message, **context)
+        if field is not None:
+            self.field = field
+
+
+class WaitlistDatesInvalid(WaitlistError):
+    message = _("Choose dates from today on, with the last date on or after the first.")
+    code = "waitlist-dates-invalid"
+    field = "date_to"
+
+
+class WaitlistRangeTooLong(WaitlistError):
+    message = _("Choose a range of at most %(days)s days.")
+    code = "waitlist-range-too-long"
+    field = "date_to"
+
+
+class WaitlistServiceNotOffered(WaitlistError):
+    message = _("This service is not offered here, or not by this doctor.")
+    code = "waitlist-service-not-offered"
+    field = "service"
+
+
+class AlreadyOnWaitlist(WaitlistError):
+    message = _("You are already on the waitlist for this service. Leave it first to change it.")
+    code = "already-on-waitlist"
+    http_status = 409
+
+
+class WaitlistEntryNotActive(WaitlistError):
+    message = _("You are no longer on this waitlist.")
+    code = "waitlist-entry-not-active"
+    http_status = 409
+
+
+class OfferNotOpen(WaitlistError):
+    message = _("This offer has ended: the time was released to the next person in line.")
+    code = "offer-not-open"
+    http_status = 409

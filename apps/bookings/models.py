@@ -4,6 +4,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.bookings.pricing import PriceBreakdown
@@ -206,6 +207,7 @@ class EventKind(models.TextChoices):
     CHECKED_IN = "checked_in", _("Checked in")
     COMPLETED = "completed", _("Completed")
     NO_SHOW = "no_show", _("No-show")
+    OFFERED = "offered", _("Held for you from the waitlist")
 
 
 class BookingEvent(models.Model):
@@ -231,3 +233,124 @@ class BookingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booking.reference} {self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- Waitlist -----------------------------------------------------------------------------------
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    OFFERED = "offered", _("Time offered")
+    BOOKED = "booked", _("Booked")
+    EXPIRED = "expired", _("Ended")
+    LEFT = "left", _("Left")
+
+
+#: Statuses of an entry still in the queue (one per patient, service and doctor).
+ACTIVE_WAITLIST_STATUSES = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+
+
+class WaitlistEntry(models.Model):
+    """A patient waiting for a time: one service at one clinic, with one doctor or any
+    doctor offering it there (``doctor`` null), on a day in [date_from, date_to] (clinic
+    dates). The queue is first come, first served: ``created_at``, then ``id``."""
+
+    clinic_scope_path = "clinic"
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist_entries"
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="waitlist_entries")
+    service = models.ForeignKey(
+        ServiceOffering, on_delete=models.CASCADE, related_name="waitlist_entries"
+    )
+    doctor = models.ForeignKey(
+        Doctor,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="waitlist_entries",
+        help_text="Empty: any doctor offering the service at the clinic.",
+    )
+    date_from = models.DateField()
+    date_to = models.DateField()
+    status = models.CharField(
+        max_length=8, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "waitlist entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "service", "doctor"],
+                condition=Q(status__in=ACTIVE_WAITLIST_STATUSES),
+                nulls_distinct=False,
+                name="waitlist_one_active_entry",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_to__gte=F("date_from")), name="waitlist_range_ordered"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["clinic", "created_at", "id"],
+                condition=Q(status="waiting"),
+                name="waitlist_queue_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id} {self.service_id} {self.date_from}..{self.date_to} {self.status}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_WAITLIST_STATUSES
+
+
+class OfferStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for your answer")
+    ACCEPTED = "accepted", _("Accepted")
+    LAPSED = "lapsed", _("Time ran out")
+    DECLINED = "declined", _("Declined")
+
+
+class WaitlistOffer(models.Model):
+    """A freed time held for the first entry in line until ``expires_at``.
+
+    The hold is a Booking in status HELD: the booking constraints make "one slot, one
+    holder" a database fact, and the hold expiry job lapses an offer nobody answered.
+    The partial unique constraints give an entry, and a slot, one open offer at a time.
+    """
+
+    clinic_scope_path = "entry__clinic"
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="waitlist_offer")
+    slot = models.ForeignKey(
+        Slot, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_offers"
+    )
+    expires_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=OfferStatus.choices, default=OfferStatus.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"], condition=Q(status="open"), name="waitlist_one_open_offer"
+            ),
+            models.UniqueConstraint(
+                fields=["slot"], condition=Q(status="open"), name="waitlist_one_offer_per_slot"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"offer {self.pk} {self.status}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OfferStatus.OPEN

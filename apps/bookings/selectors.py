@@ -5,10 +5,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby, islice
 
-from django.db.models import Exists, F, OuterRef, QuerySet, Window
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
 
-from apps.bookings.models import Booking, BookingEvent
+from apps.bookings.models import (
+    ACTIVE_WAITLIST_STATUSES,
+    Booking,
+    BookingEvent,
+    OfferStatus,
+    WaitlistEntry,
+    WaitlistOffer,
+)
 from apps.bookings.validation import covers
 from apps.clinics.models import Clinic, ServiceOffering
 from apps.clinics.selectors import scope_to_clinics
@@ -28,6 +35,29 @@ def booking_list_for_staff(user) -> QuerySet[Booking]:
     """Bookings of the clinics ``user`` staffs (all for platform admins)."""
     return scope_to_clinics(Booking.objects.all(), user).select_related(
         "patient", "doctor__user", "clinic", "service"
+    )
+
+
+def waitlist_list_for_patient(patient) -> QuerySet[WaitlistEntry]:
+    """The patient's active waitlist entries, first joined first, each with its open offer
+    (``open_offers``, a list of at most one). Three queries however many entries."""
+    if not patient.is_authenticated:
+        return WaitlistEntry.objects.none()
+    open_offers = WaitlistOffer.objects.filter(status=OfferStatus.OPEN).select_related("booking")
+    return (
+        WaitlistEntry.objects.filter(patient=patient, status__in=ACTIVE_WAITLIST_STATUSES)
+        .select_related("clinic", "service", "doctor__user")
+        .prefetch_related(Prefetch("offers", open_offers, to_attr="open_offers"))
+        .order_by("created_at", "id")
+    )
+
+
+def waitlist_offer_list_for_patient(patient) -> QuerySet[WaitlistOffer]:
+    """Only offers made to the patient: a foreign id is simply not found."""
+    if not patient.is_authenticated:
+        return WaitlistOffer.objects.none()
+    return WaitlistOffer.objects.filter(entry__patient=patient).select_related(
+        "entry", "booking__clinic", "booking__doctor__user", "booking__service"
     )
 
 

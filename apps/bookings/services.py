@@ -76,6 +76,7 @@ def booking_create(
     notes: str = "",
     actor=None,
     pricer: Pricer = list_price,
+    hold_until: datetime | None = None,
 ) -> Booking:
     """Book ``service_id`` on ``slot_id`` for ``patient``. One transaction.
 
@@ -84,6 +85,9 @@ def booking_create(
     ServiceNotOffered, or BookingBusy (lock not obtained in time; retry).
     ``actor`` is who acts when not the patient (reception booking by phone).
     ``pricer`` sets the price under the locks (see pricing.py); it may raise a DomainError.
+    ``hold_until``: hold the time for the patient until then, whatever the clinic's
+    payment terms (a waitlist offer; the timeline says "offered"). The hold expiry job
+    frees it like any unpaid hold.
     """
     with _contention_as_busy():
         return _booking_create(
@@ -93,11 +97,14 @@ def booking_create(
             notes=notes,
             actor=actor,
             pricer=pricer,
+            hold_until=hold_until,
         )
 
 
 @transaction.atomic
-def _booking_create(*, patient, slot_id, service_id, notes, actor, pricer) -> Booking:
+def _booking_create(
+    *, patient, slot_id, service_id, notes, actor, pricer, hold_until=None
+) -> Booking:
     doctor_id = Slot.objects.filter(pk=slot_id).values_list("doctor_id", flat=True).first()
     if doctor_id is None:
         raise SlotUnavailable(slot_id=slot_id)
@@ -114,6 +121,9 @@ def _booking_create(*, patient, slot_id, service_id, notes, actor, pricer) -> Bo
         )
     )
     needs_payment = clinic.requires_prepayment and price.total.amount_minor > 0
+    offered = hold_until is not None
+    if hold_until is None and needs_payment:
+        hold_until = now + timedelta(minutes=settings.BOOKING_HOLD_MINUTES)
     booking = Booking(
         patient=patient,
         doctor_id=doctor_id,
@@ -125,10 +135,8 @@ def _booking_create(*, patient, slot_id, service_id, notes, actor, pricer) -> Bo
         price_promo_minor=price.promo.amount_minor,
         price_total_minor=price.total.amount_minor,
         currency=price.currency,
-        status=BookingStatus.HELD if needs_payment else BookingStatus.CONFIRMED,
-        hold_expires_at=now + timedelta(minutes=settings.BOOKING_HOLD_MINUTES)
-        if needs_payment
-        else None,
+        status=BookingStatus.HELD if hold_until is not None else BookingStatus.CONFIRMED,
+        hold_expires_at=hold_until,
         created_by=actor if actor is not None and actor != patient else None,
     )
     _apply_placement(booking, placement)
@@ -148,10 +156,10 @@ def _booking_create(*, patient, slot_id, service_id, notes, actor, pricer) -> Bo
             total=price.total.amount_minor,
             currency=price.currency,
         )
-    if needs_payment:
-        event = _record(
-            booking, EventKind.HELD, None, at=now, expires_at=booking.hold_expires_at.isoformat()
-        )
+    if booking.hold_expires_at is not None:
+        # A waitlist offer is held whatever the payment terms; paying comes after accepting.
+        kind = EventKind.OFFERED if offered else EventKind.HELD
+        event = _record(booking, kind, None, at=now, expires_at=booking.hold_expires_at.isoformat())
     else:
         event = _record(booking, EventKind.CONFIRMED, None, at=now)
     audit_record(

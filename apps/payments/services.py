@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from apps.bookings import services as booking_services
+from apps.bookings import waitlist
 from apps.bookings.models import Booking, BookingStatus, EventKind
 from apps.core.money import Money
 from apps.outbox.services import event_record
@@ -75,6 +76,30 @@ def checkout_book(
             )
     # What the patient should be told about the price (the day's discounts ran out).
     booking.price_notice = claimer.quote.notice if claimer.quote else ""
+    return booking
+
+
+def waitlist_offer_accept(*, offer_id: int, patient) -> Booking:
+    """Accept a waitlist offer; when the clinic takes payment up front, open the Payment
+    for the hold the way checkout_book does (the booking stays held, with the usual time
+    to pay). Accepting twice returns the same booking and one Payment.
+
+    Raises what bookings.waitlist.waitlist_offer_accept raises (OfferNotOpen, BookingBusy).
+    """
+    with transaction.atomic():
+        offer = waitlist.waitlist_offer_accept(offer_id=offer_id, patient=patient)
+        booking = offer.booking
+        if (
+            booking.status == BookingStatus.HELD
+            and not Payment.objects.filter(booking=booking).exists()
+        ):
+            Payment.objects.create(
+                booking=booking,
+                gateway=settings.PAYMENT_GATEWAY,
+                amount_minor=booking.price_total_minor,
+                currency=booking.currency,
+                manual_capture=booking.clinic.capture_on_check_in,
+            )
     return booking
 
 

@@ -117,3 +117,27 @@ class CancelForm(forms.Form):
 
 class RescheduleForm(forms.Form):
     slot = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class WaitlistForm(forms.Form):
+    """Join a doctor's waitlist: which service, which days, this doctor or any."""
+
+    service = forms.TypedChoiceField(label=_("Service"), coerce=int)
+    date_from = forms.DateField(
+        label=pgettext_lazy("waitlist: first date", "From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = forms.DateField(
+        label=pgettext_lazy("waitlist: last date", "To"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    only_this_doctor = forms.BooleanField(
+        label=_("Only with this doctor"),
+        help_text=_("Untick to take a time with any doctor who offers the service there."),
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args, services, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = [(s.pk, f"{s.name} · {s.clinic.name}") for s in services]

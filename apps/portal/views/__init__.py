@@ -7,6 +7,13 @@ from apps.portal.views.appointments import (
 )
 from apps.portal.views.book import book
 from apps.portal.views.find import clinic_detail, doctor_detail, home
+from apps.portal.views.waitlist import (
+    waitlist_join,
+    waitlist_leave,
+    waitlist_offer,
+    waitlist_offer_accept,
+    waitlist_offer_decline,
+)
 
 __all__ = [
     "appointment_calendar",
@@ -18,4 +25,9 @@ __all__ = [
     "clinic_detail",
     "doctor_detail",
     "home",
+    "waitlist_join",
+    "waitlist_leave",
+    "waitlist_offer",
+    "waitlist_offer_accept",
+    "waitlist_offer_decline",
 ]

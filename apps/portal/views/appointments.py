@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 from apps.bookings import selectors as booking_selectors
 from apps.bookings import services as booking_services
 from apps.bookings.exceptions import SlotUnavailable
-from apps.bookings.models import BookingStatus
+from apps.bookings.models import BookingStatus, OfferStatus
 from apps.bookings.policy import cancellation_quote
 from apps.core.errors import DomainError
 from apps.payments import selectors as payment_selectors
@@ -48,10 +48,17 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
     ]
     past = [b for b in reversed(bookings) if b not in upcoming]
     receipts = list(payment_selectors.receipt_list_for_patient(user=request.user)[:50])
+    waitlist = list(booking_selectors.waitlist_list_for_patient(request.user))
     return render(
         request,
         "portal/appointment_list.html",
-        {"upcoming": upcoming, "past": past, "now": now, "receipts": receipts},
+        {
+            "upcoming": upcoming,
+            "past": past,
+            "now": now,
+            "receipts": receipts,
+            "waitlist": waitlist,
+        },
     )
 
 
@@ -68,6 +75,12 @@ def appointment_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "pending": booking.status in PENDING,
         "can_change": booking.is_upcoming_status and booking.starts_at > timezone.now(),
         "money": payment_selectors.money_trail_for_booking(booking),
+        # A hold from the waitlist waits for the patient's answer, not for a payment.
+        "offer": booking_selectors.waitlist_offer_list_for_patient(request.user)
+        .filter(booking=booking, status=OfferStatus.OPEN)
+        .first()
+        if booking.status == BookingStatus.HELD
+        else None,
     }
     if request.htmx and request.htmx.target == "timeline":
         response = render(request, "portal/appointment_detail.html#timeline", context)

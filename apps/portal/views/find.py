@@ -14,6 +14,7 @@ from apps.doctors.models import Doctor
 from apps.doctors.selectors import doctor_clinics
 from apps.portal import selectors
 from apps.portal.forms import PickerForm, SearchForm
+from apps.portal.views.waitlist import waitlist_form_context
 
 RESULTS_PER_PAGE = 10
 
@@ -74,7 +75,10 @@ def doctor_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("clinic", "category")
         .order_by("clinic__name", "price_minor")
     )
-    return render(request, "portal/doctor_detail.html", {**picker, "services": services})
+    context = {**picker, "services": services}
+    if request.user.is_authenticated:
+        context.update(waitlist_form_context(request, doctor, picker["service"].pk))
+    return render(request, "portal/doctor_detail.html", context)
 
 
 def availability_context(request: HttpRequest, *, doctor: Doctor, booking=None) -> dict:
