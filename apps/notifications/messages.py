@@ -42,6 +42,8 @@ _PATIENT_KINDS = {
     "booking.payment_failed",
     "booking.reminded",
     "refund.succeeded",
+    "waitlist.offer_made",
+    "waitlist.offer_expired",
 }
 #: Booking steps the clinic's front desk and the doctor hear about.
 _STAFF_KINDS = {"booking.confirmed", "booking.cancelled", "booking.rescheduled"}
@@ -117,6 +119,8 @@ def _patient_message(event, booking: Booking, step, language: str) -> Message | 
         "booking.payment_failed": _("Your payment for %(when)s did not go through"),
         "booking.reminded": _("Reminder: your appointment on %(when)s"),
         "refund.succeeded": _("Refund for your appointment on %(when)s"),
+        "waitlist.offer_made": _("A time is free for you: %(when)s"),
+        "waitlist.offer_expired": _("The time held for you on %(when)s was released"),
     }
     lines = [what, where, reference]
     if event.kind == "booking.expired":
@@ -125,6 +129,15 @@ def _patient_message(event, booking: Booking, step, language: str) -> Message | 
         lines.insert(0, _("Nothing was charged and the time is free again."))
     elif event.kind == "booking.cancelled" and step and step.data.get("by_clinic"):
         lines.insert(0, _("The clinic had to cancel it. We are sorry."))
+    elif event.kind == "waitlist.offer_made":
+        url = reverse("portal:waitlist-offer", args=[event.payload["offer"]])
+        lines.insert(
+            0,
+            _("It is held for you until %(until)s. Accept it in one click, or let it go.")
+            % {"until": clinic_time(booking.hold_expires_at, clinic)},
+        )
+    elif event.kind == "waitlist.offer_expired":
+        lines = [_("You stay on the waitlist; we will tell you when another time frees up.")]
     elif event.kind == "refund.succeeded":
         refund = _refund_amount(event)
         if refund:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.accounts.models import PatientProfile
 from apps.bookings import services as booking_services
+from apps.bookings import waitlist
 from apps.notifications import services
 from apps.notifications.models import Delivery, DeliveryStatus, Notification
 from apps.outbox.models import OutboxEvent
@@ -127,3 +128,25 @@ def test_a_send_interrupted_mid_way_is_surfaced_not_resent(world, patient):
         DeliveryStatus.UNKNOWN
     )
     assert not [m for m in mail.outbox if m.to == [patient.email]]
+
+
+def test_a_waitlist_offer_reaches_the_patient_with_its_link(world, patient, other_patient):
+    taken = book(world, other_patient)
+    day = taken.starts_at.astimezone(world.clinic.tz).date()
+    entry = waitlist.waitlist_join(
+        patient=verify(patient),
+        service_id=world.service.pk,
+        doctor_id=world.doctor.pk,
+        date_from=day,
+        date_to=day,
+    )
+    booking_services.booking_cancel(booking=taken, actor=other_patient)
+    waitlist.waitlist_offer_for_slot(slot_id=world.slots[0].pk)
+    OutboxEvent.objects.exclude(kind="waitlist.offer_made").delete()
+
+    handle_all()
+
+    note = Notification.objects.get(recipient=patient, kind="waitlist.offer_made")
+    assert note.title.startswith("A time is free for you")
+    assert note.url == f"/waitlist/offers/{entry.offers.get().pk}/"
+    assert any(m.to == [patient.email] for m in mail.outbox)
