@@ -33,6 +33,7 @@ from apps.clinics.models import (
 from apps.core.errors import DomainError
 from apps.demo import world
 from apps.doctors.models import Doctor, Specialty, SpokenLanguage
+from apps.outbox.models import OutboxEvent
 from apps.payments import services as payment_services
 from apps.payments.gateways.simulated import SUCCEEDING_CARD, SimulatedGateway
 from apps.payments.models import DiscountPolicy, PromoCode
@@ -75,6 +76,8 @@ def seed(*, today: date | None = None) -> SeedReport:
         report.add("slots", result.created)
     if not Booking.objects.filter(patient__in=patients).exists():
         _bookings(doctors, patients, report)
+    # The demo's history is not news: nobody is e-mailed about bookings made by the seed.
+    OutboxEvent.objects.filter(dispatched_at__isnull=True).update(dispatched_at=timezone.now())
     return report
 
 

@@ -9,6 +9,7 @@ import logging
 
 from celery import current_app
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -36,8 +37,14 @@ def event_record(*, kind: str, dedupe_key: str, payload: dict) -> OutboxEvent | 
     return event
 
 
+#: At most one kick per this many seconds: a burst of commits needs one relay run.
+KICK_EVERY_SECONDS = 1
+
+
 def _kick_relay() -> None:
     try:
+        if not cache.add("clinix:outbox:kicked", 1, timeout=KICK_EVERY_SECONDS):
+            return  # a relay was kicked a moment ago; it (or the periodic run) takes these
         current_app.send_task("apps.outbox.tasks.outbox_relay")
     except Exception:  # noqa: BLE001 - the periodic relay will send it; never fail a request
         logger.warning("Could not kick the outbox relay; the periodic run will.", exc_info=True)
