@@ -87,3 +87,19 @@ def test_a_broker_outage_keeps_the_event_for_the_next_run():
     assert (event.dispatched_at, event.dispatch_attempts) == (None, 1)
     assert "unreachable" in event.last_error
     assert outbox_relay(send=lambda e: None) == 1
+
+
+def test_a_burst_of_commits_kicks_the_relay_once(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.OUTBOX_RELAY_ON_COMMIT = True
+    kicked = []
+    monkeypatch.setattr(
+        "apps.outbox.services.current_app.send_task", lambda name, **kw: kicked.append(name)
+    )
+
+    for n in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            event_record(kind="x.happened", dedupe_key=f"burst-{n}", payload={})
+
+    assert kicked == ["apps.outbox.tasks.outbox_relay"]
