@@ -26,8 +26,22 @@ class RequestContextMiddleware:
         request.request_id = request_id
         with bound(context):
             response = self.get_response(request)
+            if response.status_code == 403:
+                _record_denial(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+def _record_denial(request) -> None:
+    """Every 403 (back office, pages, API) is on the record, with who asked for what."""
+    from apps.audit.services import audit_record
+
+    user = getattr(request, "user", None)
+    audit_record(
+        actor=user if getattr(user, "is_authenticated", False) else None,
+        action="auth.permission_denied",
+        changes={"path": [None, request.path[:300]], "method": [None, request.method]},
+    )
 
 
 def _client_ip(request) -> str | None:

@@ -22,7 +22,10 @@ def audit_record(
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_label = actor.email
     else:
-        actor, actor_label = None, acting.system_label or "system"
+        # No user: a job (named by its context), someone not signed in on the web, or
+        # the system itself.
+        web = acting.ip is not None or bool(acting.user_agent)
+        actor, actor_label = None, acting.system_label or ("anonymous" if web else "system")
     return AuditEntry.objects.create(
         actor=actor,
         actor_label=actor_label,

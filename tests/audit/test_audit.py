@@ -8,6 +8,7 @@ from apps.audit.services import audit_record, diff
 from apps.bookings import services
 from tests.accounts.factories import UserFactory
 from tests.conftest import on_visit_day
+from tests.portal.conftest import verify
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +100,44 @@ def test_a_forged_request_id_is_replaced(client):
 
 def test_diff_lists_only_changed_fields():
     assert diff({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 4}) == {"b": [2, 3], "c": [None, 4]}
+
+
+# --- Sign-ins and denials ------------------------------------------------------------------------
+
+
+def test_sign_ins_failed_sign_ins_and_sign_outs_are_recorded(client, patient):
+    patient.set_password("right-password-123")
+    patient.save()
+    verify(patient)
+
+    client.post(
+        reverse("account_login"), {"login": patient.email, "password": "wrong-password-123"}
+    )
+    client.post(
+        reverse("account_login"), {"login": patient.email, "password": "right-password-123"}
+    )
+    client.post(reverse("account_logout"))
+
+    entries = list(AuditEntry.objects.filter(action__startswith="auth.").order_by("id"))
+    assert [e.action for e in entries] == ["auth.login_failed", "auth.login", "auth.logout"]
+    failed = entries[0]
+    assert failed.actor_label == "anonymous"
+    assert failed.changes == {"email": [None, patient.email]}
+    assert "wrong-password" not in str(failed.changes)
+    assert entries[1].actor_label == patient.email
+
+
+def test_permission_denials_are_recorded_for_the_back_office_and_the_api(
+    client, patient, receptionist
+):
+    client.force_login(receptionist)
+    back_office = client.get(reverse("admin:payments_discountpolicy_changelist"))
+    client.force_login(patient)
+    api = client.get("/api/v1/staff/bookings/")
+
+    assert (back_office.status_code, api.status_code) == (403, 403)
+    denials = AuditEntry.objects.filter(action="auth.permission_denied").order_by("id")
+    assert [(e.actor_label, e.changes["path"][1]) for e in denials] == [
+        (receptionist.email, reverse("admin:payments_discountpolicy_changelist")),
+        (patient.email, "/api/v1/staff/bookings/"),
+    ]
