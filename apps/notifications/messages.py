@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.selectors import patient_preferred_language
-from apps.bookings.models import Booking, BookingEvent
+from apps.bookings.models import Booking, BookingEvent, WaitlistOffer
 from apps.clinics.models import ClinicMembership
 from apps.core.templatetags.clinix import clinic_time, money
 from apps.outbox.models import OutboxEvent
@@ -66,6 +66,8 @@ def messages_for(event: OutboxEvent) -> list[Message]:
     if event.payload.get("event"):
         step = BookingEvent.objects.filter(pk=event.payload["event"]).first()
     found = []
+    if event.kind == "booking.expired" and WaitlistOffer.objects.filter(booking=booking).exists():
+        return []  # a waitlist offer that lapsed: "waitlist.offer_expired" says it
     if event.kind in _PATIENT_KINDS:
         language = patient_preferred_language(user=booking.patient) or settings.LANGUAGE_CODE
         with translation.override(language):
@@ -137,6 +139,7 @@ def _patient_message(event, booking: Booking, step, language: str) -> Message | 
             % {"until": clinic_time(booking.hold_expires_at, clinic)},
         )
     elif event.kind == "waitlist.offer_expired":
+        url = reverse("portal:appointment-list")
         lines = [_("You stay on the waitlist; we will tell you when another time frees up.")]
     elif event.kind == "refund.succeeded":
         refund = _refund_amount(event)
