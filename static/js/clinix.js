@@ -30,8 +30,9 @@
     let target = event.detail.target;
     if (target && !target.isConnected && target.id) target = document.getElementById(target.id);
     const source = event.detail.requestConfig && event.detail.requestConfig.elt;
-    // A select or form that asked for the update keeps the focus; only announce.
-    if (source && source.matches && source.matches("select, input, form")) {
+    // A select or form that asked for the update keeps the focus; only announce. When the
+    // form itself was replaced (a "done" panel instead of the form), focus moves on below.
+    if (source && source.matches && source.matches("select, input, form") && source.isConnected) {
       const note = target && target.querySelector("[data-announce]");
       if (note) announce(note.dataset.announce);
       return;
