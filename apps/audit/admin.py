@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from apps.audit.models import AuditEntry
+from apps.core.admin import ReadOnlyAdmin
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read-only: the log is append-only, here as in the database."""
 
     list_display = ["at", "actor_label", "action", "target_type", "target_repr", "ip"]
@@ -12,12 +13,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["actor_label", "target_repr", "target_id", "request_id"]
     date_hierarchy = "at"
     list_select_related = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

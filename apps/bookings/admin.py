@@ -4,6 +4,7 @@ from django.utils import timezone
 from apps.bookings import services
 from apps.bookings.models import Booking, BookingEvent, WaitlistEntry, WaitlistOffer
 from apps.clinics.admin_scoping import ClinicScopedAdmin
+from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.errors import DomainError
 
 
@@ -141,21 +142,8 @@ class BookingAdmin(ClinicScopedAdmin):
         self._apply(request, queryset, cancel, "cancelled")
 
 
-class _ReadOnly:
-    """The waitlist changes only through its services (locks, holds, outbox events)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(_ReadOnly, ClinicScopedAdmin):
+class WaitlistEntryAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
     list_display = ["created_at", "patient", "clinic", "service", "doctor", "date_from", "date_to"]
     list_display += ["status"]
     list_filter = ["status", "clinic"]
@@ -165,7 +153,7 @@ class WaitlistEntryAdmin(_ReadOnly, ClinicScopedAdmin):
 
 
 @admin.register(WaitlistOffer)
-class WaitlistOfferAdmin(_ReadOnly, ClinicScopedAdmin):
+class WaitlistOfferAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
     list_display = ["created_at", "entry_patient", "booking", "expires_at", "status"]
     list_filter = ["status"]
     search_fields = ["booking__reference", "entry__patient__email"]

@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from apps.core.admin import ReadOnlyAdmin
 from apps.notifications import preferences, selectors, services
 from apps.notifications.exceptions import SmsNeedsPhone
 from apps.notifications.models import (
@@ -20,17 +21,6 @@ from apps.notifications.models import (
     NotificationPreference,
     Reminder,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Delivery)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.audit.admin_mixins import AuditedAdminMixin
 from apps.clinics.admin_scoping import ClinicScopedAdmin
+from apps.core.admin import ReadOnlyAdmin, ReadOnlyAdminMixin
 from apps.core.errors import DomainError
 from apps.core.money import Money
 from apps.payments import services
@@ -24,23 +25,6 @@ from apps.payments.models import (
     RefundStatus,
     WebhookEvent,
 )
-
-
-class ReadOnlyMixin:
-    """Records written by the system only: nobody adds, edits or deletes them here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    pass
 
 
 @admin.register(DiscountPolicy)
@@ -292,7 +276,7 @@ class RefundAdmin(ClinicScopedAdmin):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ReadOnlyMixin, ClinicScopedAdmin):
+class ReceiptAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
     list_display = ["number", "kind", "patient", "amount_minor", "currency", "issued_at"]
     list_filter = ["kind"]
     search_fields = ["number", "patient__email", "payment__booking__reference"]
