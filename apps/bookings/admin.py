@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
+from apps.audit.models import AuditEntry
 from apps.bookings import services
 from apps.bookings.models import Booking, BookingEvent, WaitlistEntry, WaitlistOffer
 from apps.clinics.admin_scoping import ClinicScopedAdmin
@@ -75,6 +77,8 @@ class BookingAdmin(ClinicScopedAdmin):
         "blocked_from",
         "blocked_until",
         "price_base_minor",
+        "price_discount_minor",
+        "price_promo_minor",
         "price_total_minor",
         "currency",
         "hold_expires_at",
@@ -83,6 +87,7 @@ class BookingAdmin(ClinicScopedAdmin):
         "created_by",
         "created_at",
         "patient_notes",
+        "audit_trail",
     ]
 
     def has_add_permission(self, request):
@@ -90,6 +95,35 @@ class BookingAdmin(ClinicScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # history is kept; cancel instead
+
+    @admin.display(description="Audit trail")
+    def audit_trail(self, obj: Booking) -> str:
+        """Who did what to this booking, from the audit log (append-only)."""
+        entries = AuditEntry.objects.for_target(obj).order_by("at", "id")
+        if not entries:
+            return "—"
+        return format_html(
+            "<table><thead><tr><th>When</th><th>Who</th><th>What</th><th>Changes</th>"
+            "<th>From</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        f"{e.at.astimezone(obj.clinic.tz):%d %b %Y %H:%M}",
+                        e.actor_label,
+                        e.action,
+                        "; ".join(
+                            f"{k}: {v[0]} → {v[1]}"
+                            for k, v in (e.changes or {}).items()
+                            if isinstance(v, list) and len(v) == 2
+                        ),
+                        e.ip or "",
+                    )
+                    for e in entries
+                ),
+            ),
+        )
 
     @admin.display(description="Starts (clinic time)", ordering="starts_at")
     def local_start(self, obj: Booking) -> str:

@@ -2,6 +2,7 @@
 
 import pytest
 
+from apps.bookings import services
 from apps.bookings.models import Booking, BookingStatus
 from tests.bookings.factories import BookingFactory
 from tests.clinics.admin_helpers import change_url, changelist_url, listed_pks
@@ -179,3 +180,20 @@ def test_booking_changelist_query_count_does_not_grow_with_doctors(
         response = client.get(changelist_url(Booking))
 
     assert len(listed_pks(response)) == 6
+
+
+def test_the_change_page_shows_the_bookings_audit_trail(client, receptionist, world, patient):
+    booking = services.booking_create(
+        patient=patient, slot_id=world.slots[1].pk, service_id=world.service.pk
+    )
+    client.force_login(receptionist)
+    with on_visit_day(booking):
+        run_action(client, "check_in", booking)
+
+    page = client.get(change_url(booking)).content.decode()
+
+    assert "Audit trail" in page
+    assert "booking.create" in page
+    assert "booking.checked_in" in page
+    assert receptionist.email in page
+    assert "confirmed → checked_in" in page
