@@ -64,7 +64,9 @@ INSTALLED_APPS = [
     "apps.bookings",
     "apps.payments",
     "apps.portal",
+    "apps.backoffice",
     "apps.notifications",
+    "apps.dashboard",
     "apps.api",
     "apps.demo",
 ]

@@ -25,6 +25,8 @@ urlpatterns = [
     path("account/", include("apps.accounts.urls")),
     path("payments/", include("apps.payments.urls")),
     path("notifications/", include("apps.notifications.urls")),
+    path("staff/", include("apps.backoffice.urls")),
+    path("dashboard/", include("apps.dashboard.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("apps.portal.urls")),
 ]
