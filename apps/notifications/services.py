@@ -18,6 +18,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from apps.audit.services import audit_record
 from apps.bookings import services as booking_services
 from apps.bookings.models import Booking, BookingStatus, EventKind
 from apps.notifications.messages import Message, messages_for
@@ -174,11 +175,19 @@ def deliveries_flag_stale(*, now=None) -> int:
     ).update(status=DeliveryStatus.UNKNOWN, error="Interrupted while sending: check, then resend.")
 
 
-def delivery_resend(*, delivery: Delivery) -> int:
-    """An admin resends a failed or unknown delivery."""
-    Delivery.objects.filter(
-        pk=delivery.pk, status__in=[DeliveryStatus.UNKNOWN, DeliveryStatus.FAILED]
-    ).update(status=DeliveryStatus.FAILED)
+def delivery_resend(*, delivery: Delivery, actor=None) -> int:
+    """An admin resends a failed or unknown delivery (on the record, with who asked)."""
+    with transaction.atomic():
+        reopened = Delivery.objects.filter(
+            pk=delivery.pk, status__in=[DeliveryStatus.UNKNOWN, DeliveryStatus.FAILED]
+        ).update(status=DeliveryStatus.FAILED)
+        if reopened:
+            audit_record(
+                actor=actor,
+                action="delivery.resend",
+                target=delivery,
+                changes={"status": [delivery.status, DeliveryStatus.FAILED]},
+            )
     return event_handle(delivery.event_id)
 
 
@@ -234,6 +243,12 @@ def _remind(booking: Booking, due: list[int]) -> int:
                 )
             booking_services.booking_record_event(
                 booking=booking, kind=EventKind.REMINDED, offset_minutes=nearest
+            )
+            audit_record(
+                actor=None,
+                action="booking.reminded",
+                target=booking,
+                changes={"offset_minutes": [None, nearest]},
             )
     except IntegrityError:
         return 0  # another scan planned it a moment ago
