@@ -147,6 +147,14 @@ class Booking(models.Model):
                 name="booking_held_has_expiry",
             ),
         ]
+        # The visit-day steps and cancelling on the clinic's behalf are permissions of their
+        # own (apps.accounts.roles says which role holds which), not all ``change_booking``.
+        permissions = [
+            ("check_in_booking", "Can check a patient in"),
+            ("mark_no_show_booking", "Can mark a booking as a no-show"),
+            ("complete_booking", "Can mark a visit completed"),
+            ("cancel_booking", "Can cancel a booking on the clinic's behalf"),
+        ]
         indexes = [
             models.Index(fields=["doctor", "starts_at"], name="booking_doctor_start_idx"),
             models.Index(fields=["patient", "starts_at"], name="booking_patient_start_idx"),
@@ -354,3 +362,33 @@ class WaitlistOffer(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == OfferStatus.OPEN
+
+
+# --- Visit notes --------------------------------------------------------------------------------
+
+#: Statuses in which the visit happened (or was due and missed): only then is there
+#: anything clinical to write down.
+NOTE_STATUSES = (BookingStatus.CHECKED_IN, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+
+
+class VisitNote(models.Model):
+    """What the doctor wrote about a visit. Clinical information: shown to the booking's
+    doctor and the nurses of its clinic only (apps.bookings.visit_notes), never to the
+    patient, reception, managers or platform admins; written through ``visit_note_save``."""
+
+    clinic_scope_path = "booking__clinic"
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="visit_notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visit_notes"
+    )
+    text = models.TextField(max_length=10000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["booking", "created_at"], name="visitnote_booking_idx")]
+
+    def __str__(self) -> str:
+        return f"Visit note {self.pk} on {self.booking.reference}"
