@@ -15,7 +15,6 @@ Exclusive booking works in three layers:
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -49,10 +48,8 @@ from apps.bookings.signals import booking_changed
 from apps.bookings.validation import Placement, check_placement
 from apps.clinics.models import ServiceOffering
 from apps.core.db import set_lock_timeout
-from apps.doctors.models import Doctor
 from apps.doctors.services import doctor_lock
 from apps.outbox.services import event_record
-from apps.timeslots import services as timeslot_services
 from apps.timeslots.models import Slot
 
 # PostgreSQL errors that mean "someone else is working on this right now".
@@ -451,36 +448,6 @@ def booking_expire_holds(*, now: datetime | None = None, batch: int = 200) -> in
                     expired += 1
         if len(due) < batch:
             return expired
-
-
-# --- Emergency block ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EmergencyBlock:
-    slots: list[Slot]
-    affected: list[Booking]
-
-
-@transaction.atomic
-def doctor_emergency_block(
-    *, doctor: Doctor, starts_at: datetime, ends_at: datetime, reason: str, actor
-) -> EmergencyBlock:
-    """Block a doctor's slots in a range and return the upcoming bookings it touches.
-
-    Nothing is cancelled here: staff decide, per booking, to cancel or move.
-    Lock: the doctor row (through the slot service).
-    """
-    slots = timeslot_services.slots_block(
-        doctor=doctor, starts_at=starts_at, ends_at=ends_at, reason=reason, actor=actor
-    )
-    affected = list(
-        Booking.objects.filter(doctor=doctor, status__in=UPCOMING_STATUSES)
-        .filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
-        .select_related("patient", "service", "clinic")
-        .order_by("starts_at")
-    )
-    return EmergencyBlock(slots=slots, affected=affected)
 
 
 # --- Helpers ------------------------------------------------------------------------------------

@@ -539,27 +539,3 @@ def test_transitions_refuse_a_booking_in_the_wrong_state(world, patient, recepti
         services.booking_check_in(booking=booking, actor=receptionist)
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
-
-
-# --- Emergency block ------------------------------------------------------------------------------
-
-
-def test_emergency_block_blocks_slots_and_returns_the_bookings_it_touches(
-    world, patient, other_patient, receptionist
-):
-    hit = book(world, patient, slot=world.slots[1])
-    spared = book(world, other_patient, slot=world.slots[5])
-    start, end = world.slots[0].starts_at, world.slots[3].ends_at
-
-    result = services.doctor_emergency_block(
-        doctor=world.doctor, starts_at=start, ends_at=end, reason="Doctor ill", actor=receptionist
-    )
-
-    assert [b.pk for b in result.affected] == [hit.pk]
-    assert {s.pk for s in result.slots} == {s.pk for s in world.slots[0:4]}
-    assert set(
-        world.doctor.slots.filter(status=SlotStatus.BLOCKED).values_list("pk", flat=True)
-    ) == {s.pk for s in world.slots[0:4]}
-    assert spared.slot.status == SlotStatus.OPEN
-    with pytest.raises(SlotUnavailable):
-        book(world, other_patient, slot=world.slots[2])
