@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.timeslots",
     "apps.bookings",
     "apps.payments",
+    "apps.reviews",
     "apps.portal",
     "apps.backoffice",
     "apps.notifications",
@@ -448,5 +449,7 @@ BOOKING_LOCK_TIMEOUT_MS = env.int("BOOKING_LOCK_TIMEOUT_MS", default=3000)
 WAITLIST_OFFER_MINUTES = env.int("WAITLIST_OFFER_MINUTES", default=30)
 # The longest date range one waitlist entry may cover.
 WAITLIST_MAX_DAYS = env.int("WAITLIST_MAX_DAYS", default=60)
+# How many days after a visit its patient may still review it.
+REVIEW_WINDOW_DAYS = env.int("REVIEW_WINDOW_DAYS", default=30)
 # How many days ahead slots are generated from the weekly schedules.
 SLOT_HORIZON_DAYS = env.int("SLOT_HORIZON_DAYS", default=28)
