@@ -1,3 +1,10 @@
+from django.urls import path
+
+from apps.dashboard import views
+
 app_name = "dashboard"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("export/<slug:table>.csv", views.export, name="export"),
+]
