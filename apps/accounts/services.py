@@ -3,14 +3,16 @@ who sign up on the website and the profile they keep."""
 
 import hashlib
 import secrets
+import uuid
 from datetime import date, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.accounts.exceptions import EmailAlreadyUsed, PatientUnreachable
 from apps.accounts.models import ApiToken, PatientProfile, User
 from apps.accounts.roles import CLINIC_ROLES, ROLE_PERMISSIONS, Role, group_name
 from apps.audit.services import audit_record, diff, snapshot
@@ -153,6 +155,76 @@ def patient_profile_update(
         changes=changes,
     )
     return profile
+
+
+#: Patients booked by phone without an e-mail address get a placeholder under the reserved
+#: ``.invalid`` top-level domain (RFC 2606): User.email is required and unique, and nothing
+#: can ever be delivered there. ``is_placeholder_email`` tells the senders to skip it.
+PLACEHOLDER_EMAIL_DOMAIN = "no-email.clinix.invalid"
+
+
+def is_placeholder_email(address: str) -> bool:
+    """Whether ``address`` is a stand-in for a patient without e-mail (never send to it)."""
+    return address.strip().lower().endswith(".invalid")
+
+
+@transaction.atomic
+def patient_create_by_staff(
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date | None,
+    sex: str,
+    phone: str,
+    preferred_language: str,
+    actor: User,
+) -> User:
+    """A receptionist books for someone who has no account: a patient with a profile and no
+    usable password (they can set one later through "forgotten password" when they gave an
+    e-mail address, which is recorded unverified, as at sign-up).
+
+    Without an e-mail address the account gets a placeholder (``PLACEHOLDER_EMAIL_DOMAIN``)
+    and a phone number is required instead. Raises PatientUnreachable (neither given) or
+    EmailAlreadyUsed (checked first, and the unique index backs it up under a race).
+    """
+    email, phone = User.objects.normalize_email(email), phone.strip()
+    if not email and not phone:
+        raise PatientUnreachable()
+    if email and User.objects.filter(email__iexact=email).exists():
+        raise EmailAlreadyUsed()
+    address = email or f"{uuid.uuid4().hex[:16]}@{PLACEHOLDER_EMAIL_DOMAIN}"
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=address,
+                password=None,
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+                role=Role.PATIENT,
+            )
+    except IntegrityError as exc:
+        raise EmailAlreadyUsed() from exc
+    PatientProfile.objects.create(
+        user=user,
+        date_of_birth=date_of_birth,
+        sex=sex,
+        phone=phone,
+        preferred_language=preferred_language,
+    )
+    if email:
+        EmailAddress.objects.create(user=user, email=email, verified=False, primary=True)
+    audit_record(
+        actor=actor,
+        action="patient.create_by_staff",
+        target=user,
+        changes={
+            "role": [None, Role.PATIENT],
+            "email": [None, email or None],
+            "phone": [None, phone],
+        },
+    )
+    return user
 
 
 # --- Personal API tokens ------------------------------------------------------------------

@@ -2,23 +2,27 @@
 
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import groupby, islice
 
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Window
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
+from apps.accounts.roles import Role
 from apps.bookings.models import (
     ACTIVE_WAITLIST_STATUSES,
+    OCCUPYING_STATUSES,
     Booking,
     BookingEvent,
+    BookingStatus,
     OfferStatus,
     WaitlistEntry,
     WaitlistOffer,
 )
 from apps.bookings.validation import covers
-from apps.clinics.models import Clinic, ServiceOffering
+from apps.clinics.models import Clinic, ClinicMembership, ServiceOffering
 from apps.clinics.selectors import scope_to_clinics
+from apps.core.timeutils import local_day_bounds
 from apps.timeslots.models import Slot
 
 
@@ -36,6 +40,34 @@ def booking_list_for_staff(user) -> QuerySet[Booking]:
     return scope_to_clinics(Booking.objects.all(), user).select_related(
         "patient", "doctor__user", "clinic", "service"
     )
+
+
+#: What a day sheet lists: visits that hold or held the doctor's time, and cancellations
+#: (reception is asked about them). Lapsed holds never were appointments.
+DAY_SHEET_STATUSES = (*OCCUPYING_STATUSES, BookingStatus.CANCELLED)
+
+
+def booking_day_sheet(user, clinic: Clinic, day: date) -> QuerySet[Booking]:
+    """The bookings of ``clinic`` starting on local calendar ``day`` (the clinic's zone),
+    by doctor and time, as ``user`` may see them: the whole clinic for its nurses,
+    receptionists, managers and platform admins; a doctor who holds no other role there
+    sees only their own. Anyone else gets nothing. One query (patients' profiles,
+    doctors, services selected with it).
+    """
+    start, end = local_day_bounds(day, clinic.tz)
+    bookings = (
+        booking_list_for_staff(user)
+        .filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end)
+        .filter(status__in=DAY_SHEET_STATUSES)
+        .select_related("patient__patient_profile")
+        .order_by("doctor__user__last_name", "doctor_id", "starts_at", "id")
+    )
+    if not (user.is_authenticated and user.is_platform_admin):
+        roles = ClinicMembership.objects.filter(user=user, clinic=clinic).values("role")
+        whole_clinic = roles.exclude(role=Role.DOCTOR)
+        own = Q(Exists(roles.filter(role=Role.DOCTOR)), doctor__user=user)
+        bookings = bookings.filter(Q(Exists(whole_clinic)) | own)
+    return bookings
 
 
 def waitlist_list_for_patient(patient) -> QuerySet[WaitlistEntry]:

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from apps.accounts.services import is_placeholder_email
 from apps.audit.services import audit_record
 from apps.bookings import services as booking_services
 from apps.bookings.models import Booking, BookingStatus, EventKind
@@ -64,7 +65,7 @@ def event_handle(event_id: int) -> int:
 def channels_for(user) -> list[str]:
     preference = NotificationPreference.objects.filter(user=user).first()
     channels = [Channel.IN_APP]
-    if preference is None or preference.email:
+    if (preference is None or preference.email) and not is_placeholder_email(user.email):
         channels.append(Channel.EMAIL)
     if preference is not None and preference.sms and _phone(user):
         channels.append(Channel.SMS)
