@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.backoffice.views import day_sheet, walk_in
+from apps.backoffice.views import day_sheet, emergency_block, walk_in
 
 app_name = "backoffice"
 
@@ -22,4 +22,6 @@ urlpatterns: list = [
     path("book/", walk_in.walk_in, name="walk-in"),
     path("book/patient/", walk_in.walk_in_patient, name="walk-in-patient"),
     path("book/done/<str:reference>/", walk_in.walk_in_done, name="walk-in-done"),
+    # Emergency block.
+    path("emergency-block/", emergency_block.emergency_block, name="emergency-block"),
 ]
