@@ -7,6 +7,7 @@ apart by their marker shape, dash pattern and a text legend, never by colour alo
 """
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -14,8 +15,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 48
-MAX_X_LABELS = 12
+LEFT, RIGHT, TOP, BOTTOM = 72, 24, 16, 56
+MAX_X_LABELS = 7
 _ids = itertools.count(1)
 
 
@@ -24,14 +25,16 @@ def _chart_id(prefix: str) -> str:
 
 
 def nice_max(value: float) -> float:
-    """A round top for the value axis: 1, 2, 2.5 or 5 times a power of ten."""
+    """A round top for the value axis, four gridlines apart: each step is 1, 2 or 5 times
+    a power of ten (so counts get whole-number ticks)."""
     if value <= 0:
-        return 1
-    magnitude = 10 ** (len(str(int(value))) - 1) if value >= 1 else 1
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+        return 4
+    quarter = value / 4
+    magnitude = 10 ** math.floor(math.log10(quarter))
+    for step in (1, 2, 5, 10):
+        if quarter <= step * magnitude:
+            return 4 * max(step * magnitude, 1)
+    return 40 * magnitude
 
 
 def _fmt(value: float) -> str:
@@ -91,7 +94,7 @@ def _x_labels(labels: Sequence[str], centre: Callable[[int], float]) -> SafeStri
         "",
         '<text class="chart__tick" x="{}" y="{}" text-anchor="middle">{}</text>',
         (
-            (f"{centre(i):.1f}", HEIGHT - BOTTOM + 18, label)
+            (f"{centre(i):.1f}", HEIGHT - BOTTOM + 22, label)
             for i, label in enumerate(labels)
             if i % every == 0
         ),

@@ -118,8 +118,9 @@ class Dashboard:
         return [builder(self) for builder in TABLES.values()]
 
 
-def _labels(rows) -> list[str]:
-    return [row.label for row in rows]
+def _labels(d: Dashboard, rows) -> list[str]:
+    """Short period names for chart axes (the tables carry the long ones)."""
+    return [d.scope.period_short_label(row.period) for row in rows]
 
 
 def bookings_table(d: Dashboard) -> Table:
@@ -155,7 +156,7 @@ def bookings_table(d: Dashboard) -> Table:
                 total,
             )
             % {"count": total, "first": rows[0].label, "last": rows[-1].label},
-            labels=_labels(rows),
+            labels=_labels(d, rows),
             values=[r.bookings for r in rows],
             value_label=_("Bookings"),
         ),
@@ -183,7 +184,7 @@ def rates_table(d: Dashboard) -> Table:
                 "cancel": Cell.rate(totals.cancellation_rate).text,
                 "no_show": Cell.rate(totals.no_show_rate).text,
             },
-            labels=_labels(rows),
+            labels=_labels(d, rows),
             series=[
                 charts.Series(_("Cancellation rate"), [_pct(r.cancellation_rate) for r in rows]),
                 charts.Series(_("No-show rate"), [_pct(r.no_show_rate) for r in rows]),
@@ -215,7 +216,7 @@ def revenue_table(d: Dashboard) -> Table:
                     "gross": Money(total.gross_minor, total.currency),
                     "net": Money(total.net_minor, total.currency),
                 },
-                labels=_labels(mine),
+                labels=_labels(d, mine),
                 series=[
                     charts.Series(
                         _("Gross"), [Money(r.gross_minor, r.currency).amount for r in mine]
@@ -414,7 +415,7 @@ def discount_quota_table(d: Dashboard) -> Table:
                 given,
             )
             % {"count": given},
-            labels=_labels(rows),
+            labels=_labels(d, rows),
             values=[r.discounts for r in rows],
             value_label=_("Discounts"),
         ),
@@ -440,7 +441,7 @@ def patients_table(d: Dashboard) -> Table:
         chart=charts.line_chart(
             title=_("New and returning patients"),
             desc=_("%(new)s new patients in the range.") % {"new": d.new_patients},
-            labels=_labels(rows),
+            labels=_labels(d, rows),
             series=[
                 charts.Series(_("New"), [r.new for r in rows]),
                 charts.Series(_("Returning"), [r.returning for r in rows]),

@@ -76,6 +76,12 @@ class Scope:
             return _("Week of %(day)s") % {"day": date_format(first, "MONTH_DAY_FORMAT")}
         return date_format(first, "MONTH_DAY_FORMAT")
 
+    def period_short_label(self, first: date) -> str:
+        """For chart axes: "7 Nov" (a day, or the Monday of a week), "Nov 2026"."""
+        if self.granularity == Granularity.MONTH:
+            return date_format(first, "M Y")
+        return date_format(first, "j M")
+
     def bookings(self) -> QuerySet[Booking]:
         """Bookings at the scope's clinics whose visit falls on a local day in range, with
         ``local_day`` and ``period`` annotated. Fallen-through holds are left out."""
