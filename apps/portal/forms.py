@@ -13,6 +13,7 @@ SORT_CHOICES = [
     ("soonest", _("Soonest available")),
     ("price", _("Lowest price")),
     ("name", _("Name")),
+    ("rating", _("Highest rated")),
 ]
 
 

@@ -11,6 +11,7 @@ from apps.bookings.selectors import Candidate, slot_first_bookable, slot_list_bo
 from apps.clinics.models import Clinic, ServiceOffering
 from apps.core.money import Money
 from apps.doctors.models import Doctor
+from apps.reviews.selectors import with_doctor_rating
 from apps.timeslots.models import Slot
 
 #: How far ahead search results look for a doctor's next free time.
@@ -44,6 +45,15 @@ class DoctorResult:
         return min(self.services, key=lambda s: (s.duration_minutes, s.price_minor, s.pk))
 
     @property
+    def rating_average(self) -> float | None:
+        """The doctor's average over their published reviews (annotated by the search)."""
+        return getattr(self.doctor, "rating_average", None)
+
+    @property
+    def rating_count(self) -> int:
+        return getattr(self.doctor, "rating_count", 0)
+
+    @property
     def price_from(self) -> Money:
         return Money(min(s.price_minor for s in self.services), self.clinic.currency)
 
@@ -56,8 +66,8 @@ def doctor_search(query: SearchQuery, *, now: datetime) -> list[DoctorResult]:
     """Doctors matching ``query``, one result per clinic they work at, sorted as asked.
 
     A bounded number of queries whatever the number of results: services with their
-    clinics, the matching doctors with names, specialties and languages, then two per
-    time zone for the next free times.
+    clinics, the matching doctors with names, ratings (annotated in the same query),
+    specialties and languages, then two per time zone for the next free times.
     """
     doctors = Doctor.objects.active().select_related("user")
     if query.specialty:
@@ -77,7 +87,8 @@ def doctor_search(query: SearchQuery, *, now: datetime) -> list[DoctorResult]:
     if query.clinic_id:
         services = services.filter(clinic_id=query.clinic_id)
     services = services.filter(doctors__in=doctors.values("pk")).distinct()
-    services = services.prefetch_related(Prefetch("doctors", doctors, to_attr="matching"))
+    rated = with_doctor_rating(doctors)
+    services = services.prefetch_related(Prefetch("doctors", rated, to_attr="matching"))
 
     results: dict[tuple[int, int], DoctorResult] = {}
     for service in services.order_by("price_minor", "pk"):
@@ -135,6 +146,13 @@ _SORTS = {
     ),
     "price": lambda r: (r.price_from.amount_minor, r.doctor.user.last_name),
     "name": lambda r: (r.doctor.user.last_name, r.doctor.user.first_name, r.clinic.name),
+    # Best average first, more reviews first among equals; doctors without reviews last.
+    "rating": lambda r: (
+        r.rating_average is None,
+        -(r.rating_average or 0),
+        -r.rating_count,
+        r.doctor.user.last_name,
+    ),
 }
 
 

@@ -7,7 +7,9 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("clinics/<slug:slug>/", views.clinic_detail, name="clinic-detail"),
+    path("clinics/<slug:slug>/reviews/", views.clinic_reviews, name="clinic-reviews"),
     path("doctors/<slug:slug>/", views.doctor_detail, name="doctor-detail"),
+    path("doctors/<slug:slug>/reviews/", views.doctor_reviews, name="doctor-reviews"),
     path("doctors/<slug:slug>/waitlist/", views.waitlist_join, name="waitlist-join"),
     path("waitlist/<int:entry_id>/leave/", views.waitlist_leave, name="waitlist-leave"),
     path("waitlist/offers/<int:offer_id>/", views.waitlist_offer, name="waitlist-offer"),
@@ -33,6 +35,11 @@ urlpatterns = [
         "appointments/<str:reference>/reschedule/",
         views.appointment_reschedule,
         name="appointment-reschedule",
+    ),
+    path(
+        "appointments/<str:reference>/review/",
+        views.review_write,
+        name="review-write",
     ),
     path(
         "appointments/<str:reference>/calendar.ics",

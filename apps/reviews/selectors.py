@@ -62,7 +62,7 @@ def rating_summary(*, doctor_id: int | None = None, clinic_id: int | None = None
 def review_list_published(*, doctor_id: int | None = None, clinic_id: int | None = None):
     """Published reviews of a doctor or a clinic, newest first, with what a card shows."""
     rows = Review.objects.published().select_related(
-        "doctor__user", "clinic", "patient", "reply__doctor__user"
+        "doctor__user", "clinic", "reply__doctor__user"
     )
     if doctor_id is not None:
         rows = rows.filter(doctor_id=doctor_id)

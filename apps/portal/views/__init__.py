@@ -7,6 +7,7 @@ from apps.portal.views.appointments import (
 )
 from apps.portal.views.book import book
 from apps.portal.views.find import clinic_detail, doctor_detail, home
+from apps.portal.views.reviews import clinic_reviews, doctor_reviews, review_write
 from apps.portal.views.waitlist import (
     waitlist_join,
     waitlist_leave,
@@ -23,8 +24,11 @@ __all__ = [
     "appointment_reschedule",
     "book",
     "clinic_detail",
+    "clinic_reviews",
     "doctor_detail",
+    "doctor_reviews",
     "home",
+    "review_write",
     "waitlist_join",
     "waitlist_leave",
     "waitlist_offer",

@@ -26,6 +26,7 @@ from apps.portal.calendar import booking_ics
 from apps.portal.forms import CancelForm, RescheduleForm
 from apps.portal.selectors import alternatives_near
 from apps.portal.views.find import availability_context
+from apps.reviews import selectors as review_selectors
 from apps.timeslots.models import Slot
 
 #: Statuses whose next step happens without the patient (payment, confirmation).
@@ -82,6 +83,11 @@ def appointment_detail(request: HttpRequest, reference: str) -> HttpResponse:
         if booking.status == BookingStatus.HELD
         else None,
     }
+    if booking.status == BookingStatus.COMPLETED:
+        context["review"] = review_selectors.review_for_booking(booking)
+        context["reviewable"] = context["review"] is None and (
+            review_selectors.booking_is_reviewable(booking, now=timezone.now())
+        )
     if request.htmx and request.htmx.target == "timeline":
         response = render(request, "portal/appointment_detail.html#timeline", context)
         if not context["pending"]:

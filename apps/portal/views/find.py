@@ -14,6 +14,7 @@ from apps.doctors.models import Doctor
 from apps.doctors.selectors import doctor_clinics
 from apps.portal import selectors
 from apps.portal.forms import PickerForm, SearchForm
+from apps.portal.views.reviews import reviews_context
 from apps.portal.views.waitlist import waitlist_form_context
 
 RESULTS_PER_PAGE = 10
@@ -54,6 +55,7 @@ def clinic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("category")
         .order_by("category__name", "name"),
         "doctors": doctors,
+        **reviews_context(clinic=clinic),
     }
     return render(request, "portal/clinic_detail.html", context)
 
@@ -75,7 +77,7 @@ def doctor_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("clinic", "category")
         .order_by("clinic__name", "price_minor")
     )
-    context = {**picker, "services": services}
+    context = {**picker, "services": services, **reviews_context(doctor=doctor)}
     if request.user.is_authenticated:
         context.update(waitlist_form_context(request, doctor, picker["service"].pk))
     return render(request, "portal/doctor_detail.html", context)
