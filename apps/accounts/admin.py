@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.db import transaction
 
 from apps.accounts import services
 from apps.accounts.models import PatientProfile, User
+from apps.audit.admin_mixins import AuditedAdminMixin
+from apps.audit.services import audit_record
 
 
 class EmailUserCreationForm(UserCreationForm):
@@ -25,8 +28,14 @@ class PatientProfileInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    """Platform admins manage accounts; clinic staff have no permission on users."""
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
+    """Platform admins manage accounts; clinic staff have no permission on users.
+
+    Edits are on the audit record (the password hash never: a password change is recorded
+    as the bare fact), the patient profile inline included.
+    """
+
+    audit_exclude = ("last_login",)
 
     form = EmailUserChangeForm
     add_form = EmailUserCreationForm
@@ -64,3 +73,15 @@ class UserAdmin(DjangoUserAdmin):
         if "role" in form.changed_data or not change:
             # Back-office access and the role's group follow the role, in one place.
             services.user_set_role(user=obj, role=obj.role, actor=request.user)
+
+    def user_change_password(self, request, id, form_url=""):
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                # Saved (an invalid form re-renders with 200): on the record, in one commit.
+                audit_record(
+                    actor=request.user,
+                    action="accounts.user.password_change",
+                    target=User.objects.get(pk=id),
+                )
+        return response

@@ -27,17 +27,25 @@ def _crud(model: str, *verbs: str) -> list[str]:
     return [f"{app}.{verb}_{name}" for verb in verbs]
 
 
+#: What the front desk and the managers look up: the clinic itself, its services, doctors.
 _VIEW_CLINIC = [
     *_crud("clinics.clinic", "view"),
     *_crud("clinics.openinghours", "view"),
     *_crud("clinics.closure", "view"),
     *_crud("clinics.serviceoffering", "view"),
-    *_crud("clinics.servicecategory", "view"),
     *_crud("doctors.doctor", "view"),
-    *_crud("doctors.specialty", "view"),
-    *_crud("doctors.spokenlanguage", "view"),
 ]
 
+#: The visit-day steps on a booking (custom permissions on Booking).
+_VISIT_DAY = [
+    "bookings.check_in_booking",
+    "bookings.mark_no_show_booking",
+    "bookings.complete_booking",
+]
+
+# Each role holds what its job needs, so the admin index lists only the models it uses.
+# Which rows: the clinics of the person's memberships (apps.clinics.admin_scoping), and for
+# doctors only their own schedule, appointments and notes (DoctorSelfScopedMixin).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CLINIC_MANAGER: [
         *_VIEW_CLINIC,
@@ -45,7 +53,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("clinics.openinghours", "add", "change", "delete"),
         *_crud("clinics.closure", "add", "change", "delete"),
         *_crud("clinics.serviceoffering", "add", "change", "delete"),
-        *_crud("clinics.clinicmembership", "view"),
+        # The service form picks its category by autocomplete, which needs the view right.
+        *_crud("clinics.servicecategory", "view"),
+        # Add and remove only: a changed role is a removal and a new membership.
+        *_crud("clinics.clinicmembership", "view", "add", "delete"),
         *_crud("doctors.doctor", "change"),
         *_crud("timeslots.doctorschedule", "view", "change"),
         *_crud("timeslots.schedulerule", "view", "add", "change", "delete"),
@@ -53,6 +64,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("timeslots.scheduleexception", "view", "add", "change", "delete"),
         *_crud("timeslots.slot", "view", "change"),
         *_crud("bookings.booking", "view", "change"),
+        *_VISIT_DAY,
+        "bookings.cancel_booking",
         *_crud("bookings.bookingevent", "view"),
         *_crud("payments.payment", "view", "change"),
         *_crud("payments.refund", "view", "change"),
@@ -66,28 +79,45 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("timeslots.scheduleexception", "view", "add", "change"),
         *_crud("timeslots.slot", "view", "change"),
         *_crud("bookings.booking", "view", "change"),
+        *_VISIT_DAY,
+        "bookings.cancel_booking",
         *_crud("bookings.bookingevent", "view"),
         *_crud("payments.payment", "view"),
         *_crud("payments.refund", "view"),
         *_crud("payments.receipt", "view"),
     ],
+    # Nurses run the treatment rooms: the visit-day steps and the doctors' notes, but not
+    # cancelling (a refund and a message to the patient: the front desk's call).
     Role.NURSE: [
-        *_VIEW_CLINIC,
+        *_crud("clinics.clinic", "view"),
+        *_crud("doctors.doctor", "view"),
         *_crud("timeslots.slot", "view"),
         *_crud("bookings.booking", "view", "change"),
+        *_VISIT_DAY,
         *_crud("bookings.bookingevent", "view"),
+        *_crud("bookings.visitnote", "view"),
     ],
+    # Doctors keep their own week: rules, breaks, leave and extra hours, and read their
+    # appointments; the visit-day steps are the front desk's and the nurses'.
     Role.DOCTOR: [
-        *_VIEW_CLINIC,
-        *_crud("timeslots.doctorschedule", "view"),
-        *_crud("timeslots.schedulerule", "view"),
-        *_crud("timeslots.schedulebreak", "view"),
-        *_crud("timeslots.scheduleexception", "view"),
+        *_crud("timeslots.doctorschedule", "view", "change"),
+        *_crud("timeslots.schedulerule", "view", "add", "change", "delete"),
+        *_crud("timeslots.schedulebreak", "view", "add", "change", "delete"),
+        *_crud("timeslots.scheduleexception", "view", "add", "change", "delete"),
         *_crud("timeslots.slot", "view"),
         *_crud("bookings.booking", "view"),
         *_crud("bookings.bookingevent", "view"),
+        *_crud("bookings.visitnote", "view", "add", "change"),
     ],
 }
+
+#: Roles whose back office is their own work only (schedule, appointments, notes), on top
+#: of the clinic scoping.
+SELF_SCOPED_ROLES = (Role.DOCTOR,)
+
+#: Clinic roles a clinic manager may give and take away at their own clinics. Managers are
+#: appointed by platform admins.
+MANAGER_ASSIGNABLE_ROLES = (Role.DOCTOR, Role.NURSE, Role.RECEPTIONIST)
 
 
 # Group names are data, not interface text: fixed English, never translated (a translated

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.utils import get_fields_from_path
 
+from apps.accounts.roles import SELF_SCOPED_ROLES
 from apps.clinics.selectors import is_clinic_scoped, scope_to_clinics
 
 
@@ -104,3 +105,36 @@ class ClinicScopedTabularInline(_ScopedInlineMixin, admin.TabularInline):
 
 class ClinicScopedStackedInline(_ScopedInlineMixin, admin.StackedInline):
     pass
+
+
+def is_self_scoped(user) -> bool:
+    """Whether ``user``'s back office is their own work only (a doctor), on top of the
+    clinic scoping."""
+    return user.is_authenticated and not user.is_platform_admin and user.role in SELF_SCOPED_ROLES
+
+
+class DoctorSelfScopedMixin:
+    """A doctor sees and edits only their own rows, and can point a new row only at
+    themselves: a rule, a leave, a break can never be made for a colleague.
+
+    ``own_path`` is the ORM path from this admin's model to the owning user
+    ("doctor__user"); ``own_choices`` maps a foreign-key field to the path from the
+    related model to the owning user ({"doctor": "user", "rule": "doctor__user"}).
+    Put it before the clinic-scoped base class so both narrowings apply.
+    """
+
+    own_path: str = "doctor__user"
+    own_choices: dict[str, str] = {"doctor": "user"}
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_self_scoped(request.user):
+            queryset = queryset.filter(**{self.own_path: request.user})
+        return queryset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        path = self.own_choices.get(db_field.name)
+        if field is not None and path and is_self_scoped(request.user):
+            field.queryset = field.queryset.filter(**{path: request.user})
+        return field

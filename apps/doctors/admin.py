@@ -1,24 +1,25 @@
 from django.contrib import admin
 
+from apps.audit.admin_mixins import AuditedAdminMixin
 from apps.clinics.admin_scoping import ClinicScopedAdmin
 from apps.doctors.models import Doctor, Specialty, SpokenLanguage
 
 
 @admin.register(Specialty)
-class SpecialtyAdmin(admin.ModelAdmin):
+class SpecialtyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(SpokenLanguage)
-class SpokenLanguageAdmin(admin.ModelAdmin):
+class SpokenLanguageAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Doctor)
-class DoctorAdmin(ClinicScopedAdmin):
+class DoctorAdmin(AuditedAdminMixin, ClinicScopedAdmin):
     list_display = ["display_name", "email", "specialty_list", "is_active"]
     list_filter = ["is_active", "specialties", "languages", "services__clinic"]
     search_fields = ["user__first_name", "user__last_name", "user__email", "slug"]

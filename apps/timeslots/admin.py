@@ -5,7 +5,13 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from apps.clinics.admin_scoping import ClinicScopedAdmin, ClinicScopedTabularInline
+from apps.audit.admin_mixins import AuditedAdminMixin
+from apps.clinics.admin_scoping import (
+    ClinicScopedAdmin,
+    ClinicScopedTabularInline,
+    DoctorSelfScopedMixin,
+    is_self_scoped,
+)
 from apps.clinics.selectors import clinic_list_for_staff
 from apps.timeslots import services
 from apps.timeslots.models import (
@@ -61,9 +67,28 @@ class ScheduleExceptionInline(_ExceptionScopeMixin, ClinicScopedTabularInline):
     fields = ["kind", "clinic", "starts_at", "ends_at", "slot_minutes", "note"]
 
 
+class _OwnDoctorByDefaultMixin:
+    """A doctor adding a row of their own schedule finds themselves already chosen."""
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if is_self_scoped(request.user):
+            profile = getattr(request.user, "doctor_profile", None)
+            if profile is not None:
+                initial.setdefault("doctor", profile.pk)
+        return initial
+
+
 @admin.register(DoctorSchedule)
-class DoctorScheduleAdmin(ClinicScopedAdmin):
-    """Edit a doctor's weekly rules and exceptions in one place, then generate slots."""
+class DoctorScheduleAdmin(AuditedAdminMixin, DoctorSelfScopedMixin, ClinicScopedAdmin):
+    """Edit a doctor's weekly rules and exceptions in one place, then generate slots.
+
+    Doctors see and edit their own schedule only; every rule and exception added, changed
+    or removed on this page is on the audit record (the inlines included).
+    """
+
+    own_path = "user"
+    own_choices: dict[str, str] = {}
 
     list_display = ["display_name", "rule_count", "is_active"]
     search_fields = ["user__first_name", "user__last_name", "user__email"]
@@ -114,7 +139,9 @@ class DoctorScheduleAdmin(ClinicScopedAdmin):
 
 
 @admin.register(ScheduleRule)
-class ScheduleRuleAdmin(ClinicScopedAdmin):
+class ScheduleRuleAdmin(
+    AuditedAdminMixin, _OwnDoctorByDefaultMixin, DoctorSelfScopedMixin, ClinicScopedAdmin
+):
     list_display = [
         "doctor",
         "clinic",
@@ -133,7 +160,13 @@ class ScheduleRuleAdmin(ClinicScopedAdmin):
 
 
 @admin.register(ScheduleException)
-class ScheduleExceptionAdmin(_ExceptionScopeMixin, ClinicScopedAdmin):
+class ScheduleExceptionAdmin(
+    AuditedAdminMixin,
+    _OwnDoctorByDefaultMixin,
+    DoctorSelfScopedMixin,
+    _ExceptionScopeMixin,
+    ClinicScopedAdmin,
+):
     list_display = ["doctor", "kind", "clinic", "starts_at", "ends_at", "note"]
     list_filter = ["kind", "clinic"]
     search_fields = ["doctor__user__last_name", "doctor__user__first_name", "note"]
@@ -142,7 +175,9 @@ class ScheduleExceptionAdmin(_ExceptionScopeMixin, ClinicScopedAdmin):
 
 
 @admin.register(Slot)
-class SlotAdmin(ClinicScopedAdmin):
+class SlotAdmin(DoctorSelfScopedMixin, ClinicScopedAdmin):
+    """Slot changes go through the slot services, which write the audit entries."""
+
     list_display = ["local_start", "doctor", "clinic", "length", "status", "source", "block_reason"]
     list_filter = ["status", "source", "clinic"]
     search_fields = ["doctor__user__last_name", "doctor__user__first_name", "clinic__name"]

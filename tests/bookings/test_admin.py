@@ -2,10 +2,16 @@
 
 import pytest
 
+from apps.audit.models import AuditEntry
 from apps.bookings import services
 from apps.bookings.models import Booking, BookingStatus
 from tests.bookings.factories import BookingFactory
-from tests.clinics.admin_helpers import change_url, changelist_url, listed_pks
+from tests.clinics.admin_helpers import (
+    assert_redirected_as_missing,
+    change_url,
+    changelist_url,
+    listed_pks,
+)
 from tests.conftest import on_visit_day
 from tests.doctors.factories import DoctorFactory
 from tests.timeslots.factories import SlotFactory
@@ -56,19 +62,130 @@ def test_cancel_on_behalf_action_with_only_the_other_clinics_booking_cancels_not
     client.force_login(clinic_manager)
 
     run_action(client, "cancel_on_behalf", foreign_booking)
+    confirm_cancel(client, "Not ours to cancel", foreign_booking)
 
     assert status_of(foreign_booking) == BookingStatus.CONFIRMED
     assert status_of(own_booking) == BookingStatus.CONFIRMED
 
 
-def test_cancel_on_behalf_action_cancels_own_clinics_booking(
-    client, clinic_manager, own_booking, foreign_booking
+def confirm_cancel(client, reason: str, *bookings):
+    """The second step of "cancel on behalf": the confirmation page posted with a reason."""
+    return client.post(
+        changelist_url(Booking),
+        {
+            "action": "cancel_on_behalf",
+            "_selected_action": [b.pk for b in bookings],
+            "confirm": "yes",
+            "reason": reason,
+        },
+    )
+
+
+def test_cancel_on_behalf_action_first_asks_for_a_reason_and_cancels_nothing(
+    client, clinic_manager, own_booking
 ):
     client.force_login(clinic_manager)
 
-    run_action(client, "cancel_on_behalf", own_booking)
+    response = run_action(client, "cancel_on_behalf", own_booking)
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "admin/bookings/booking/cancel_on_behalf.html"
+    page = response.content.decode()
+    assert own_booking.reference in page
+    assert 'name="reason"' in page
+    assert status_of(own_booking) == BookingStatus.CONFIRMED
+
+
+def test_cancel_on_behalf_with_a_reason_cancels_own_clinics_booking_and_records_it(
+    client, receptionist, own_booking
+):
+    client.force_login(receptionist)
+
+    response = confirm_cancel(client, "  Dr. Weber is ill  today ", own_booking)
+
+    assert response.status_code == 302
+    cancelled = Booking.objects.get(pk=own_booking.pk)
+    assert cancelled.status == BookingStatus.CANCELLED
+    assert cancelled.cancellation_reason == "Dr. Weber is ill today"
+    event = cancelled.events.get(kind="cancelled")
+    assert event.data["by_clinic"] is True
+    assert event.data["refund_percent"] == 100
+    entry = AuditEntry.objects.for_target(cancelled).get(action="booking.cancel")
+    assert entry.actor == receptionist
+    assert entry.changes["reason"] == [None, "Dr. Weber is ill today"]
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "ill", "x" * 301])
+def test_cancel_on_behalf_without_a_proper_reason_shows_the_error_and_cancels_nothing(
+    client, receptionist, own_booking, reason
+):
+    client.force_login(receptionist)
+
+    response = confirm_cancel(client, reason, own_booking)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"]
+    assert "errornote" in response.content.decode()
+    assert status_of(own_booking) == BookingStatus.CONFIRMED
+
+
+def test_cancel_on_behalf_confirmed_with_the_other_clinics_booking_cancels_only_own(
+    client, receptionist, own_booking, foreign_booking
+):
+    client.force_login(receptionist)
+
+    confirm_cancel(client, "The clinic is closed", own_booking, foreign_booking)
 
     assert status_of(own_booking) == BookingStatus.CANCELLED
+    assert status_of(foreign_booking) == BookingStatus.CONFIRMED
+
+
+def test_nurse_may_check_in_but_not_cancel_on_behalf(client, nurse, own_booking):
+    client.force_login(nurse)
+
+    page = run_action(client, "cancel_on_behalf", own_booking)
+    confirm_cancel(client, "The nurse says so", own_booking)
+
+    assert page.status_code == 302  # not an action nurses are offered
+    assert status_of(own_booking) == BookingStatus.CONFIRMED
+    with on_visit_day(own_booking):
+        run_action(client, "check_in", own_booking)
+    assert status_of(own_booking) == BookingStatus.CHECKED_IN
+
+
+@pytest.mark.parametrize(
+    ("persona", "offered"),
+    [
+        ("receptionist", {"check_in", "mark_no_show", "complete", "cancel_on_behalf"}),
+        ("clinic_manager", {"check_in", "mark_no_show", "complete", "cancel_on_behalf"}),
+        ("nurse", {"check_in", "mark_no_show", "complete"}),
+        ("doctor_user", set()),
+    ],
+)
+def test_each_role_is_offered_exactly_its_booking_actions(
+    client, request, own_booking, persona, offered
+):
+    client.force_login(request.getfixturevalue(persona))
+
+    response = client.get(changelist_url(Booking))
+
+    form = response.context["action_form"]
+    choices = {name for name, _label in form.fields["action"].choices if name} if form else set()
+    assert choices == offered
+
+
+def test_doctor_sees_only_own_appointments(client, doctor_user, world, own_booking):
+    colleague = DoctorFactory(services=[world.service])
+    colleagues = BookingFactory(
+        slot=SlotFactory(doctor=colleague, clinic=world.clinic), service=world.service
+    )
+    client.force_login(doctor_user)
+
+    listed = listed_pks(client.get(changelist_url(Booking)))
+    colleagues_page = client.get(change_url(colleagues))
+
+    assert listed == {own_booking.pk}
+    assert_redirected_as_missing(colleagues_page)
 
 
 def test_check_in_action_across_all_rows_touches_only_own_clinic(

@@ -6,30 +6,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bookings', '0004_waitlist'),
+        ("bookings", "0004_waitlist"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='booking',
-            options={'ordering': ['-starts_at'], 'permissions': [('check_in_booking', 'Can check a patient in'), ('mark_no_show_booking', 'Can mark a booking as a no-show'), ('complete_booking', 'Can mark a visit completed'), ('cancel_booking', "Can cancel a booking on the clinic's behalf")]},
+            name="booking",
+            options={
+                "ordering": ["-starts_at"],
+                "permissions": [
+                    ("check_in_booking", "Can check a patient in"),
+                    ("mark_no_show_booking", "Can mark a booking as a no-show"),
+                    ("complete_booking", "Can mark a visit completed"),
+                    ("cancel_booking", "Can cancel a booking on the clinic's behalf"),
+                ],
+            },
         ),
         migrations.CreateModel(
-            name='VisitNote',
+            name="VisitNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(max_length=10000)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visit_notes', to=settings.AUTH_USER_MODEL)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visit_notes', to='bookings.booking')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(max_length=10000)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visit_notes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visit_notes",
+                        to="bookings.booking",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
-                'indexes': [models.Index(fields=['booking', 'created_at'], name='visitnote_booking_idx')],
+                "ordering": ["created_at", "id"],
+                "indexes": [
+                    models.Index(fields=["booking", "created_at"], name="visitnote_booking_idx")
+                ],
             },
         ),
     ]
