@@ -368,7 +368,7 @@ def utilisation_table(d: Dashboard) -> Table:
             labels=[r.doctor for r in rows],
             values=[_pct(r.rate) or 0 for r in rows],
             format_value=lambda v: f"{number_format(v, 1)} %",
-            top=max(100, *[_pct(r.rate) or 0 for r in rows]),
+            top=max([100, *(_pct(r.rate) or 0 for r in rows)]),
         ),
         note=_("Booked minutes of visits against minutes of open slots on the same days."),
     )

@@ -27,6 +27,14 @@ class Place:
         self.doctor = DoctorFactory(services=[self.service])
         self.tz = ZoneInfo(zone)
 
+    @classmethod
+    def of(cls, world) -> "Place":
+        """The conftest ``world`` (its clinic, service and doctor) as a Place."""
+        place = cls.__new__(cls)
+        place.clinic, place.service, place.doctor = world.clinic, world.service, world.doctor
+        place.tz = world.clinic.tz
+        return place
+
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:
         return datetime.combine(day, time(hour, minute), tzinfo=self.tz)
 
