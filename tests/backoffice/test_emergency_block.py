@@ -100,10 +100,10 @@ def test_another_clinics_clinic_or_doctor_is_not_found(client, world, other_worl
     ("change", "field", "message"),
     [
         ({"ends": "swap"}, "ends", "The end must be after the start."),
-        ({"reason": "  "}, "reason", "This field is required."),
+        ({"reason": "  "}, "reason", "Enter the reason for the block."),
         ({"starts": "2020-01-01T09:00", "ends": "2020-01-01T12:00"}, "ends", "already over"),
         ({"starts": "tomorrow"}, "starts", "Enter a date and time"),
-        ({"doctor": ""}, "doctor", "This field is required."),
+        ({"doctor": ""}, "doctor", "Choose the doctor."),
     ],
 )
 @pytest.mark.parametrize("method", ["get", "post"])

@@ -42,19 +42,30 @@ class EmergencyBlockForm(forms.Form):
         label=_("Clinic"),
         queryset=None,
         empty_label=_("Choose a clinic"),
-        error_messages={"invalid_choice": _("Choose one of your clinics.")},
+        error_messages={
+            "required": _("Choose the clinic."),
+            "invalid_choice": _("Choose one of your clinics."),
+        },
     )
     doctor = forms.ModelChoiceField(
         label=_("Doctor"),
         queryset=None,
         empty_label=_("Choose a doctor"),
-        error_messages={"invalid_choice": _("Choose a doctor who works at this clinic.")},
+        error_messages={
+            "required": _("Choose the doctor."),
+            "invalid_choice": _("Choose a doctor who works at this clinic."),
+        },
     )
-    starts = ClinicDateTimeField(label=_("From"))
-    ends = ClinicDateTimeField(label=_("Until"))
+    starts = ClinicDateTimeField(
+        label=_("From"), error_messages={"required": _("Enter when the block starts.")}
+    )
+    ends = ClinicDateTimeField(
+        label=_("Until"), error_messages={"required": _("Enter when the block ends.")}
+    )
     reason = forms.CharField(
         label=_("Reason"),
         max_length=200,
+        error_messages={"required": _("Enter the reason for the block.")},
         help_text=_("Recorded with the block and on every appointment it cancels."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
@@ -89,7 +100,10 @@ class EmergencyBlockForm(forms.Form):
         if raw in (None, ""):
             queryset = self.fields["clinic"].queryset
             only = list(queryset[:2])
-            return only[0] if len(only) == 1 else None
+            if len(only) != 1:
+                return None
+            self.fields["clinic"].initial = only[0].pk  # one clinic: chosen already
+            return only[0]
         try:
             return self.fields["clinic"].queryset.filter(pk=int(raw)).first()
         except (TypeError, ValueError):
