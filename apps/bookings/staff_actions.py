@@ -47,7 +47,5 @@ def staff_actions_for(booking: Booking, now: datetime) -> tuple[StaffAction, ...
         StaffAction.CANCEL: not started,
     }
     return tuple(
-        action
-        for action in StaffAction
-        if booking.status in _SOURCES[action] and allowed[action]
+        action for action in StaffAction if booking.status in _SOURCES[action] and allowed[action]
     )

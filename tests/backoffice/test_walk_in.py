@@ -365,3 +365,31 @@ def test_staff_accounts_are_never_offered_as_patients(client, world, receptionis
     response = page(client, world, patient=staff.pk)
     assert "Find a patient" in response.text
     assert f'name="patient" value="{staff.pk}"' not in response.text
+
+
+def test_changing_service_or_day_with_htmx_answers_the_time_step_only(
+    client, world, receptionist, anna, today_slots
+):
+    client.force_login(receptionist)
+    response = client.get(
+        PAGE,
+        {"clinic": world.clinic.pk, "patient": anna.pk, "date": "2026-12-10"},
+        headers={"HX-Request": "true", "HX-Target": "walk-in-time"},
+    )
+    assert response.status_code == 200
+    assert response.text.startswith('<section id="walk-in-time"')
+    assert "Thursday 10 December" in response.text
+    assert "<html" not in response.text
+
+
+def test_the_day_sheet_button_presets_clinic_and_day(client, world, receptionist):
+    client.force_login(receptionist)
+    sheet = client.get(reverse("backoffice:day-sheet"), {"clinic": world.clinic.pk})
+    assert f"{PAGE}?clinic={world.clinic.pk}&amp;date={DAY.isoformat()}" in sheet.text
+
+
+def test_a_day_in_the_past_falls_back_to_today(client, world, receptionist, anna, today_slots):
+    client.force_login(receptionist)
+    response = page(client, world, patient=anna.pk, date="2026-12-01")
+    assert "Tuesday 8 December" in response.text
+    assert f'value="{today_slots[0].pk}" checked' in response.text

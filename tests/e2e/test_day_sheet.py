@@ -81,6 +81,7 @@ def test_a_receptionist_checks_a_patient_in_and_books_a_walk_in(new_context, wor
         expect(page.get_by_role("heading", name="Time")).to_be_visible()
         first_free = page.locator('input[name="slot"]').first
         expect(first_free).to_be_checked()
+        assert axe_violations(page, "walk-in") == []
         shoot(page, "walk-in-time")
         page.get_by_role("button", name="Book for Ida Brandt").click()
 
