@@ -31,12 +31,21 @@ from apps.clinics.models import (
     ServiceOffering,
 )
 from apps.core.errors import DomainError
+from apps.core.money import Money
 from apps.demo import world
 from apps.doctors.models import Doctor, Specialty, SpokenLanguage
 from apps.outbox.models import OutboxEvent
 from apps.payments import services as payment_services
 from apps.payments.gateways.simulated import SUCCEEDING_CARD, SimulatedGateway
-from apps.payments.models import DiscountPolicy, PromoCode
+from apps.payments.models import (
+    DiscountPolicy,
+    Payment,
+    PaymentStatus,
+    PromoCode,
+    PromoRedemption,
+    Refund,
+    RefundStatus,
+)
 from apps.timeslots.models import ScheduleBreak, ScheduleRule, Slot
 from apps.timeslots.services import slots_generate
 
@@ -76,6 +85,7 @@ def seed(*, today: date | None = None) -> SeedReport:
         report.add("slots", result.created)
     if not Booking.objects.filter(patient__in=patients).exists():
         _bookings(doctors, patients, report)
+        _money_history(report)
     # The demo's history is not news: nobody is e-mailed about bookings made by the seed.
     OutboxEvent.objects.filter(dispatched_at__isnull=True).update(dispatched_at=timezone.now())
     return report
@@ -420,3 +430,107 @@ def _historic(doctor, slot, patient, status, rng, staff) -> Booking | None:
         BookingEvent(booking=booking, kind=kind, at=at, actor=actor) for kind, at, actor in events
     )
     return booking
+
+
+# --- Money on past visits (for the dashboard) ---------------------------------------------------
+
+
+def _money_history(report: SeedReport) -> None:
+    """Payments, refunds and promo-code reductions on the past visits of clinics that take
+    payment online, so the dashboard has revenue net of reductions and refunds to show.
+
+    Written as rows, like the rest of the history: every third kept visit used WELCOME10
+    (once per patient), every visit was paid at booking, and a cancelled one was refunded
+    an hour after its cancellation as the clinic's policy says. When the sampled history
+    has no cancelled visit at such a clinic, one is added, cancelled well before its cut-off.
+    """
+    now = timezone.now()
+    promo = PromoCode.objects.filter(code="WELCOME10").first()
+    _a_cancelled_prepaid_visit(report, now)
+    past = (
+        Booking.objects.filter(
+            clinic__requires_prepayment=True,
+            starts_at__lt=now,
+            payment__isnull=True,
+            status__in=(BookingStatus.COMPLETED, BookingStatus.NO_SHOW, BookingStatus.CANCELLED),
+        )
+        .select_related("clinic")
+        .order_by("starts_at", "pk")
+    )
+    with transaction.atomic():
+        for index, booking in enumerate(past):
+            kept = booking.status != BookingStatus.CANCELLED
+            if promo and kept and index % 3 == 0:
+                _use_promo(booking, promo)
+            payment = Payment.objects.create(
+                booking=booking,
+                gateway="simulated",
+                amount_minor=booking.price_total_minor,
+                currency=booking.currency,
+                status=PaymentStatus.SUCCEEDED,
+                captured_minor=booking.price_total_minor,
+                intent_id=f"demo-history-{booking.pk}",
+            )
+            events = [BookingEvent(booking=booking, kind=EventKind.PAID, at=booking.created_at)]
+            report.count("past payments")
+            refund = _refund_by_policy(booking, payment) if not kept else 0
+            if refund:
+                refunded_at = (booking.cancelled_at or booking.created_at) + timedelta(hours=1)
+                Refund.objects.create(
+                    payment=payment,
+                    number=1,
+                    amount_minor=refund,
+                    currency=payment.currency,
+                    reason="Cancelled by the patient",
+                    status=RefundStatus.SUCCEEDED,
+                    idempotency_key=f"demo-history-refund-{booking.pk}",
+                    completed_at=refunded_at,
+                )
+                events.append(
+                    BookingEvent(booking=booking, kind=EventKind.REFUNDED, at=refunded_at)
+                )
+                report.count("past refunds")
+            BookingEvent.objects.bulk_create(events)
+
+
+def _use_promo(booking: Booking, promo: PromoCode) -> None:
+    if PromoRedemption.objects.filter(promo=promo, patient_id=booking.patient_id).exists():
+        return
+    off = Money(booking.price_base_minor, booking.currency).percent(promo.percent).amount_minor
+    booking.price_promo_minor = off
+    booking.price_total_minor = booking.price_base_minor - booking.price_discount_minor - off
+    booking.save(update_fields=["price_promo_minor", "price_total_minor"])
+    PromoRedemption.objects.create(
+        promo=promo, booking=booking, patient_id=booking.patient_id, amount_minor=off
+    )
+
+
+def _refund_by_policy(booking: Booking, payment: Payment) -> int:
+    clinic = booking.clinic
+    cutoff = booking.starts_at - timedelta(hours=clinic.cancellation_cutoff_hours)
+    in_time = booking.cancelled_at is not None and booking.cancelled_at <= cutoff
+    percent = 100 if in_time else clinic.late_cancellation_refund_percent
+    return Money(payment.captured_minor, payment.currency).percent(percent).amount_minor
+
+
+def _a_cancelled_prepaid_visit(report: SeedReport, now: datetime) -> None:
+    clinic = Clinic.objects.filter(requires_prepayment=True).order_by("pk").first()
+    if (
+        clinic is None
+        or Booking.objects.filter(
+            clinic=clinic, status=BookingStatus.CANCELLED, starts_at__lt=now
+        ).exists()
+    ):
+        return
+    doctor = Doctor.objects.filter(services__clinic=clinic).order_by("pk").first()
+    patient = User.objects.filter(patient_profile__isnull=False).order_by("-pk").first()
+    staff = User.objects.get(email="reception@clinix.test")
+    slots = Slot.objects.filter(
+        doctor=doctor, clinic=clinic, starts_at__lt=now - timedelta(days=1), bookings__isnull=True
+    ).order_by("-starts_at")
+    for slot in slots[:20]:
+        # Random(0) books it 7 days ahead; cancelled a day later, that is before any cut-off
+        # of up to 6 days.
+        if _historic(doctor, slot, patient, BookingStatus.CANCELLED, random.Random(0), staff):
+            report.count("past bookings")
+            return
