@@ -1,9 +1,9 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from apps.api.schema import SchemaView
-from apps.api.views import bookings, catalog, me, problems, slots, staff
+from apps.api.views import bookings, catalog, me, problems, reviews, slots, staff
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -20,6 +20,21 @@ app_name = "api"
 urlpatterns = [
     path("v1/slots/", slots.SlotListView.as_view(), name="slot-list"),
     path("v1/me/", me.MeView.as_view(), name="me"),
+    path(
+        "v1/doctors/<int:id>/reviews/",
+        reviews.DoctorReviewListView.as_view(),
+        name="doctor-reviews",
+    ),
+    path(
+        "v1/clinics/<int:id>/reviews/",
+        reviews.ClinicReviewListView.as_view(),
+        name="clinic-reviews",
+    ),
+    re_path(
+        rf"^v1/bookings/(?P<reference>{reviews.REFERENCE_PATTERN})/review/$",
+        reviews.BookingReviewView.as_view(),
+        name="booking-review",
+    ),
     path("v1/", include(router.urls)),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
