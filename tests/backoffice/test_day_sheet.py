@@ -436,3 +436,12 @@ def test_a_service_at_another_clinic_does_not_leak_onto_the_sheet(
     book(other_world, datetime(2026, 12, 8, 10, 0, tzinfo=UTC))
     ServiceOfferingFactory(clinic=other_world.clinic)
     assert "No appointments on this day" in sheet(client, world).text
+
+
+def test_a_doctor_cannot_fetch_another_doctors_row(client, world, second_doctor, doctor_user):
+    client.force_login(doctor_user)
+    theirs = book(world, NOW + timedelta(hours=2), doctor=second_doctor)
+    mine = book(world, NOW + timedelta(hours=1))
+    row = "backoffice:day-sheet-row"
+    assert client.get(reverse(row, args=[theirs.reference]), headers=HTMX).status_code == 404
+    assert client.get(reverse(row, args=[mine.reference]), headers=HTMX).status_code == 200

@@ -157,6 +157,10 @@ def _booking(request: HttpRequest, reference: str, *, acting: StaffAction | None
     booking = selectors.day_sheet_booking(request.user, reference)
     if booking is None:
         raise Http404("No such booking.")
+    # A doctor's sheet is their own column: another doctor's row is not theirs to see.
+    front_desk = selectors.can_act_at(request.user, booking.clinic)
+    if not front_desk and booking.doctor.user_id != request.user.pk:
+        raise Http404("No such booking.")
     if acting and acting not in selectors.actions_allowed_at(request.user, booking.clinic):
         raise PermissionDenied
     return booking
