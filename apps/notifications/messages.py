@@ -18,6 +18,7 @@ from apps.clinics.models import ClinicMembership
 from apps.core.templatetags.clinix import clinic_time, money
 from apps.outbox.models import OutboxEvent
 from apps.payments.models import Refund
+from apps.reviews import selectors as review_selectors
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ _PATIENT_KINDS = {
     "refund.succeeded",
     "waitlist.offer_made",
     "waitlist.offer_expired",
+    "booking.completed",  # an invitation to review the visit
 }
 #: Booking steps the clinic's front desk and the doctor hear about.
 _STAFF_KINDS = {"booking.confirmed", "booking.cancelled", "booking.rescheduled"}
@@ -104,6 +106,8 @@ def _when(booking: Booking) -> str:
 
 
 def _patient_message(event, booking: Booking, step, language: str) -> Message | None:
+    if event.kind == "booking.completed":
+        return _review_invitation(booking, language)
     clinic, doctor, service = booking.clinic, booking.doctor.display_name, booking.service.name
     where = _("%(clinic)s, %(address)s, %(city)s") % {
         "clinic": clinic.name,
@@ -146,6 +150,29 @@ def _patient_message(event, booking: Booking, step, language: str) -> Message | 
         if refund:
             lines.insert(0, _("%(amount)s is on its way back to you.") % {"amount": refund})
     title = titles[event.kind] % {"when": _when(booking)}
+    return Message(booking.patient, title, lines, url, language)
+
+
+def _review_invitation(booking: Booking, language: str) -> Message | None:
+    """After the visit: ask for a review, unless it is written or the window has closed
+    by the time the message goes out."""
+    if not review_selectors.booking_is_reviewable(booking, now=timezone.now()):
+        return None
+    doctor = booking.doctor.display_name
+    until = clinic_time(review_selectors.review_window_closes(booking), booking.clinic)
+    lines = [
+        _("Your review helps other patients choose. It takes a minute."),
+        _("%(service)s with %(doctor)s at %(clinic)s, %(when)s")
+        % {
+            "service": booking.service.name,
+            "doctor": doctor,
+            "clinic": booking.clinic.name,
+            "when": _when(booking),
+        },
+        _("You can write it until %(until)s.") % {"until": until},
+    ]
+    title = _("How was your visit with %(doctor)s?") % {"doctor": doctor}
+    url = reverse("portal:review-write", args=[booking.reference])
     return Message(booking.patient, title, lines, url, language)
 
 
