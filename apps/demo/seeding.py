@@ -46,6 +46,8 @@ from apps.payments.models import (
     Refund,
     RefundStatus,
 )
+from apps.reviews import services as review_services
+from apps.reviews.models import Review
 from apps.timeslots.models import ScheduleBreak, ScheduleRule, Slot
 from apps.timeslots.services import slots_generate
 
@@ -86,6 +88,8 @@ def seed(*, today: date | None = None) -> SeedReport:
     if not Booking.objects.filter(patient__in=patients).exists():
         _bookings(doctors, patients, report)
         _money_history(report)
+    if not Review.objects.exists():
+        _reviews(doctors, patients, report)
     # The demo's history is not news: nobody is e-mailed about bookings made by the seed.
     OutboxEvent.objects.filter(dispatched_at__isnull=True).update(dispatched_at=timezone.now())
     return report
@@ -534,3 +538,80 @@ def _a_cancelled_prepaid_visit(report: SeedReport, now: datetime) -> None:
         if _historic(doctor, slot, patient, BookingStatus.CANCELLED, random.Random(0), staff):
             report.count("past bookings")
             return
+
+
+# --- Reviews ----------------------------------------------------------------------------------
+
+_REVIEW_TEXTS = [
+    (5, "Took the time to explain everything and answered all my questions."),
+    (4, "Friendly and thorough. I waited about twenty minutes past my time."),
+    (5, "Calm, kind and clear. I left knowing exactly what to do next."),
+    (3, "The visit itself was fine, but the waiting room was very full."),
+    (4, ""),
+    (2, "Felt rushed; I would have liked more time to talk about the results."),
+    (5, "Excellent. Booking online and the reminder made it easy."),
+]
+
+
+def _reviews(doctors: list[Doctor], patients: list[User], report: SeedReport) -> None:
+    """Published reviews for every doctor (real completed visits, through the review
+    service), a reply from the demo doctor, and a completed visit of the main demo patient
+    left unreviewed, so the demo can show writing one."""
+    rng = random.Random(2027)
+    now = timezone.now()
+    staff = User.objects.get(email="reception@clinix.test")
+    written = 0
+    for doctor in doctors:
+        past_slots = list(
+            Slot.objects.filter(
+                doctor=doctor,
+                starts_at__lt=now - timedelta(hours=3),
+                starts_at__gt=now - timedelta(days=HISTORY_DAYS),
+            )
+            .select_related("clinic")
+            .order_by("starts_at")
+        )
+        visits = []
+        for slot in rng.sample(past_slots, k=min(len(past_slots), 3)):
+            patient = rng.choice(patients[1:])
+            booking = _historic(doctor, slot, patient, BookingStatus.COMPLETED, rng, staff)
+            if booking:
+                visits.append(booking)
+        for booking in visits:
+            rating, comment = rng.choice(_REVIEW_TEXTS)
+            review_services.review_create(
+                patient=booking.patient,
+                booking=booking,
+                rating=rating,
+                manner=min(5, rating + rng.randint(0, 1)),
+                waiting_time=max(1, rating - rng.randint(0, 2)),
+                comment=comment,
+            )
+            written += 1
+    anna = doctors[0]
+    first = Review.objects.filter(doctor=anna).order_by("pk").first()
+    if first is not None:
+        review_services.doctor_reply_create(
+            review=first, actor=anna.user, body="Thank you for taking the time to write this."
+        )
+    report.add("reviews", written)
+    report.add("visits to review", _visit_to_review(anna, patients[0], rng, staff, now))
+
+
+def _visit_to_review(doctor: Doctor, patient: User, rng, staff, now: datetime) -> int:
+    """A completed, unreviewed visit of ``patient`` with ``doctor`` in the last few days."""
+    if Booking.objects.filter(
+        patient=patient, status=BookingStatus.COMPLETED, review__isnull=True
+    ).exists():
+        return 0
+    recent = Slot.objects.filter(
+        doctor=doctor,
+        starts_at__lt=now - timedelta(hours=3),
+        starts_at__gt=now - timedelta(days=7),
+    ).order_by("-starts_at")
+    for slot in recent.select_related("clinic")[:40]:
+        if not Booking.objects.filter(slot=slot).exists() and _historic(
+            doctor, slot, patient, BookingStatus.COMPLETED, rng, staff
+        ):
+            return 1
+    return 0
