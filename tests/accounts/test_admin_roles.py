@@ -1,5 +1,7 @@
 """Roles in the back office: each role's group carries its permissions, and no more."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
@@ -12,8 +14,17 @@ from apps.bookings.models import Booking
 from apps.clinics.models import ClinicMembership, ServiceOffering
 from apps.timeslots.models import ScheduleException, ScheduleRule, Slot, SlotStatus
 from tests.accounts.factories import UserFactory
-from tests.clinics.admin_helpers import admin_url, change_url, changelist_url, snapshot
-from tests.timeslots.factories import ScheduleRuleFactory
+from tests.clinics.admin_helpers import (
+    admin_url,
+    assert_redirected_as_missing,
+    change_url,
+    changelist_url,
+    form_errors,
+    listed_pks,
+    snapshot,
+)
+from tests.doctors.factories import DoctorFactory
+from tests.timeslots.factories import ScheduleRuleFactory, SlotFactory
 
 PERSONAS = {
     "receptionist": Role.RECEPTIONIST,
@@ -188,3 +199,123 @@ def test_platform_admin_can_open_user_accounts_and_the_audit_log(client, platfor
 def test_clinic_staff_reach_the_admin_index(client, request, persona):
     client.force_login(request.getfixturevalue(persona))
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+# --- Doctors keep their own week --------------------------------------------------------------
+
+
+@pytest.fixture
+def colleague(world):
+    return DoctorFactory(services=[world.service])
+
+
+def rule_data(doctor, clinic, **extra) -> dict:
+    return {
+        "doctor": str(doctor.pk),
+        "clinic": str(clinic.pk),
+        "weekday": "3",
+        "start_time": "14:00:00",
+        "end_time": "17:00:00",
+        "slot_minutes": "30",
+        "valid_from": "2026-01-01",
+        "is_active": "on",
+        "breaks-TOTAL_FORMS": "0",
+        "breaks-INITIAL_FORMS": "0",
+        **extra,
+    }
+
+
+def test_doctor_adds_a_rule_for_themselves_with_themselves_chosen(
+    client, doctor_user, world, colleague
+):
+    client.force_login(doctor_user)
+
+    page = client.get(admin_url(ScheduleRule, "add"))
+    response = client.post(admin_url(ScheduleRule, "add"), rule_data(world.doctor, world.clinic))
+
+    form = page.context["adminform"].form
+    assert list(form.fields["doctor"].queryset) == [world.doctor]
+    assert form.initial["doctor"] == world.doctor.pk
+    assert response.status_code == 302
+    assert ScheduleRule.objects.filter(doctor=world.doctor, weekday=3).exists()
+
+
+def test_doctor_cannot_add_a_rule_for_a_colleague(client, doctor_user, world, colleague):
+    client.force_login(doctor_user)
+
+    response = client.post(admin_url(ScheduleRule, "add"), rule_data(colleague, world.clinic))
+
+    assert "doctor" in form_errors(response)
+    assert not ScheduleRule.objects.filter(doctor=colleague).exists()
+
+
+def test_doctor_cannot_record_leave_for_a_colleague(client, doctor_user, world, colleague):
+    client.force_login(doctor_user)
+    day = (world.slots[-1].ends_at + timedelta(days=3)).strftime("%Y-%m-%d")
+    data = {
+        "doctor": str(colleague.pk),
+        "kind": "leave",
+        "clinic": "",
+        "starts_at_0": day,
+        "starts_at_1": "08:00:00",
+        "ends_at_0": day,
+        "ends_at_1": "12:00:00",
+        "note": "Not mine to take",
+    }
+
+    response = client.post(admin_url(ScheduleException, "add"), data)
+    own = client.post(admin_url(ScheduleException, "add"), {**data, "doctor": world.doctor.pk})
+
+    assert "doctor" in form_errors(response)
+    assert own.status_code == 302
+    assert list(ScheduleException.objects.values_list("doctor_id", flat=True)) == [world.doctor.pk]
+
+
+def test_doctor_cannot_change_or_delete_a_colleagues_rule(client, doctor_user, world, colleague):
+    rule = ScheduleRuleFactory(doctor=colleague, clinic=world.clinic)
+    before = snapshot(rule)
+    client.force_login(doctor_user)
+
+    changed = client.post(change_url(rule), rule_data(colleague, world.clinic))
+    deleted = client.post(admin_url(ScheduleRule, "delete", rule.pk), {"post": "yes"})
+
+    assert_redirected_as_missing(changed)
+    assert_redirected_as_missing(deleted)
+    assert snapshot(rule) == before
+
+
+def test_doctor_lists_only_own_schedule_rules_and_slots(client, doctor_user, world, colleague):
+    own = ScheduleRuleFactory(doctor=world.doctor, clinic=world.clinic)
+    ScheduleRuleFactory(doctor=colleague, clinic=world.clinic)
+    SlotFactory(doctor=colleague, clinic=world.clinic)
+    client.force_login(doctor_user)
+
+    assert listed_pks(client.get(changelist_url(ScheduleRule))) == {own.pk}
+    assert listed_pks(client.get(changelist_url(Slot))) == {s.pk for s in world.slots}
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        (
+            "doctor_user",
+            {
+                "Doctor schedules",
+                "Schedule exceptions",
+                "Schedule rules",
+                "Slots",
+                "Bookings",
+                "Visit notes",
+                "Reviews",  # doctors answer the reviews about them
+            },
+        ),
+        ("nurse", {"Clinics", "Doctors", "Slots", "Bookings", "Visit notes"}),
+    ],
+)
+def test_admin_index_lists_only_the_models_a_role_uses(client, request, persona, expected):
+    client.force_login(request.getfixturevalue(persona))
+
+    response = client.get(reverse("admin:index"))
+
+    names = {str(model["name"]) for app in response.context["app_list"] for model in app["models"]}
+    assert names == expected
