@@ -24,7 +24,12 @@ from apps.reviews.models import BannedWord, Review, ReviewSettings, ReviewStatus
 
 
 def _is_manager(user) -> bool:
-    return ClinicMembership.objects.filter(user=user, role=Role.CLINIC_MANAGER).exists()
+    # Asked many times per admin page (sidebar, each permission check): once per user object.
+    if not hasattr(user, "_reviews_is_manager"):
+        user._reviews_is_manager = ClinicMembership.objects.filter(
+            user=user, role=Role.CLINIC_MANAGER
+        ).exists()
+    return user._reviews_is_manager
 
 
 def _is_doctor(user) -> bool:

@@ -151,3 +151,16 @@ def test_a_manager_turns_on_manual_approval_for_their_clinic_only(
     assert own.status_code == 302
     assert list(ReviewSettings.objects.values_list("clinic_id", flat=True)) == [world.clinic.pk]
     assert client.get(admin_url(BannedWord, "changelist")).status_code == 403
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_the_review_list_needs_a_bounded_number_of_queries(
+    client, clinic_manager, world, django_assert_max_num_queries, count
+):
+    for _ in range(count):
+        review = ReviewFactory(booking=completed_booking(doctor=world.doctor, clinic=world.clinic))
+        DoctorReply.objects.create(review=review, doctor=world.doctor, body="Thanks")
+    client.force_login(clinic_manager)
+
+    with django_assert_max_num_queries(16):
+        assert len(listed_pks(client.get(changelist_url(Review)))) == count

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from apps.api.pagination import PagePagination
 from apps.api.schema import problems
-from apps.api.serializers import JsonBodySerializer
+from apps.api.serializers import ID_SCHEMA, JsonBodySerializer
 from apps.api.throttling import BookingWriteThrottle, IPThrottle, UserThrottle
 from apps.bookings import selectors as booking_selectors
 from apps.clinics.models import Clinic
@@ -135,7 +135,7 @@ _LIST_DESCRIPTION = (
     "Published reviews, newest first, each from a patient's own completed visit; `summary` "
     "is the average, count and distribution over all of them (not just this page)."
 )
-_ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
+_ID = OpenApiParameter("id", ID_SCHEMA, OpenApiParameter.PATH)
 
 
 class DoctorReviewListView(_ReviewListView):
