@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -246,7 +247,12 @@ class CancelOnBehalfForm(forms.Form):
         min_length=5,
         max_length=300,
         widget=forms.Textarea(
-            attrs={"rows": 3, "cols": 60, "aria-describedby": "id_reason_helptext"}
+            attrs={
+                "rows": 3,
+                "cols": 60,
+                "aria-describedby": "id_reason_helptext",
+                "autofocus": True,  # the one thing to do on this page
+            }
         ),
         help_text=_("For example: the doctor is ill. At most 300 characters."),
     )
@@ -321,7 +327,7 @@ class VisitNoteAdmin(admin.ModelAdmin):
     apps.bookings.visit_notes. Saved through ``visit_note_save`` (locked, audited)."""
 
     form = VisitNoteForm
-    list_display = ["booking_reference", "local_start", "patient_name", "doctor", "updated_at"]
+    list_display = ["booking_reference", "local_start", "patient_name", "doctor", "local_updated"]
     list_select_related = ["booking__patient", "booking__clinic", "booking__doctor__user"]
     search_fields = ["booking__reference", "booking__patient__last_name", "text"]
     ordering = ["-updated_at", "-id"]
@@ -386,6 +392,24 @@ class VisitNoteAdmin(admin.ModelAdmin):
         )
         obj.pk, obj.author_id = saved.pk, saved.author_id
         obj.created_at, obj.updated_at = saved.created_at, saved.updated_at
+
+    def _back_to_booking(self, request, obj, response):
+        # The note was written from the booking page: go back there, unless the person asked
+        # to keep editing or to add another.
+        if any(key in request.POST for key in ("_continue", "_addanother")):
+            return response
+        return HttpResponseRedirect(reverse("admin:bookings_booking_change", args=[obj.booking_id]))
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._back_to_booking(request, obj, super().response_add(request, obj))
+
+    def response_change(self, request, obj):
+        return self._back_to_booking(request, obj, super().response_change(request, obj))
+
+    @admin.display(description=_("Last written (clinic time)"), ordering="updated_at")
+    def local_updated(self, obj: VisitNote) -> str:
+        clinic = obj.booking.clinic
+        return f"{obj.updated_at.astimezone(clinic.tz):%a %d %b %Y %H:%M} {clinic.tz_city}"
 
     @admin.display(description=_("Booking"), ordering="booking__reference")
     def booking_reference(self, obj: VisitNote) -> str:

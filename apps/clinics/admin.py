@@ -129,6 +129,9 @@ class MembershipAddForm(forms.ModelForm):
         roles = CLINIC_ROLES if self.actor.is_platform_admin else MANAGER_ASSIGNABLE_ROLES
         self.fields["role"].choices = [("", "---------"), *[(r.value, r.label) for r in roles]]
         self.order_fields(["email", "clinic", "role"])
+        clinics = self.fields["clinic"].queryset
+        if len(clinics[:2]) == 1:  # a manager of one clinic has nothing to choose
+            self.fields["clinic"].initial = clinics[0].pk
 
     def clean_email(self) -> User:
         email = User.objects.normalize_email(self.cleaned_data["email"])
