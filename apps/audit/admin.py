@@ -1,8 +1,18 @@
+from allauth.account.models import EmailAddress
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
 
+from apps.audit.admin_mixins import AuditedAdminMixin
 from apps.audit.models import AuditEntry
 from apps.core.admin import ReadOnlyAdmin
 
@@ -105,3 +115,27 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     @admin.display(description="Changed")
     def changed_fields(self, entry: AuditEntry) -> str:
         return ", ".join(sorted(entry.changes or {})) or "—"
+
+
+def _audit_third_party_admin(model) -> None:
+    """Put an admin registered by a third-party app (groups, e-mail addresses, the periodic
+    task schedule) on the record too, keeping everything else about it."""
+    current = admin.site.get_model_admin(model)
+    if isinstance(current, AuditedAdminMixin):
+        return
+    audited = type(f"Audited{type(current).__name__}", (AuditedAdminMixin, type(current)), {})
+    admin.site.unregister(model)
+    admin.site.register(model, audited)
+
+
+# These apps come before ours in INSTALLED_APPS, so their admins are registered by now.
+for _model in (
+    Group,
+    EmailAddress,
+    PeriodicTask,
+    CrontabSchedule,
+    IntervalSchedule,
+    ClockedSchedule,
+    SolarSchedule,
+):
+    _audit_third_party_admin(_model)

@@ -4,6 +4,7 @@ the changed fields' before and after values, and nothing when nothing was saved.
 from datetime import time, timedelta
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from apps.audit.models import AuditEntry
@@ -222,3 +223,18 @@ def test_a_rule_added_on_its_own_page_is_audited(client, clinic_manager, world):
     entry = AuditEntry.objects.for_target(rule).get()
     assert entry.action == "timeslots.schedulerule.create"
     assert entry.changes["start_time"] == [None, "14:00:00"]
+
+
+def test_a_permission_group_edit_is_audited_with_its_permissions(client, platform_admin):
+    group = Group.objects.create(name="Auditors")
+    permission = Permission.objects.get(codename="view_auditentry")
+    client.force_login(platform_admin)
+    data = admin_post_data(client.get(change_url(group)))
+    data["permissions"] = [str(permission.pk)]
+
+    response = client.post(change_url(group), data)
+
+    assert response.status_code == 302, response.context and response.context.get("errors")
+    entry = AuditEntry.objects.for_target(group).get()
+    assert entry.action == "auth.group.update"
+    assert entry.changes == {"permissions": [[], [permission.pk]]}
