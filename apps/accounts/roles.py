@@ -70,6 +70,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("payments.payment", "view", "change"),
         *_crud("payments.refund", "view", "change"),
         *_crud("payments.receipt", "view"),
+        # Reviews: moderate their clinics' reviews, and whether they need approval first.
+        *_crud("reviews.review", "view", "moderate"),
+        *_crud("reviews.doctorreply", "view"),
+        *_crud("reviews.reviewsettings", "view", "add", "change"),
     ],
     Role.RECEPTIONIST: [
         *_VIEW_CLINIC,
@@ -108,12 +112,22 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("bookings.booking", "view"),
         *_crud("bookings.bookingevent", "view"),
         *_crud("bookings.visitnote", "view", "add", "change"),
+        # Reviews of their own visits, and the one public reply to each.
+        *_crud("reviews.review", "view", "reply"),
+        *_crud("reviews.doctorreply", "view"),
     ],
 }
 
 #: Roles whose back office is their own work only (schedule, appointments, notes), on top
 #: of the clinic scoping.
 SELF_SCOPED_ROLES = (Role.DOCTOR,)
+
+
+def is_self_scoped(user) -> bool:
+    """Whether ``user`` sees only their own work (a doctor), on top of the clinic scoping:
+    in the back office, the staff pages and the staff API alike."""
+    return user.is_authenticated and not user.is_platform_admin and user.role in SELF_SCOPED_ROLES
+
 
 #: Clinic roles a clinic manager may give and take away at their own clinics. Managers are
 #: appointed by platform admins.

@@ -8,7 +8,7 @@ from itertools import groupby, islice
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
-from apps.accounts.roles import Role
+from apps.accounts.roles import Role, is_self_scoped
 from apps.bookings.models import (
     ACTIVE_WAITLIST_STATUSES,
     OCCUPYING_STATUSES,
@@ -36,10 +36,12 @@ def booking_list_for_patient(patient) -> QuerySet[Booking]:
 
 
 def booking_list_for_staff(user) -> QuerySet[Booking]:
-    """Bookings of the clinics ``user`` staffs (all for platform admins)."""
-    return scope_to_clinics(Booking.objects.all(), user).select_related(
-        "patient", "doctor__user", "clinic", "service"
-    )
+    """Bookings of the clinics ``user`` staffs (all for platform admins); a doctor's own
+    appointments only, as in the back office."""
+    bookings = scope_to_clinics(Booking.objects.all(), user)
+    if is_self_scoped(user):
+        bookings = bookings.filter(doctor__user=user)
+    return bookings.select_related("patient", "doctor__user", "clinic", "service")
 
 
 #: What a day sheet lists: visits that hold or held the doctor's time, and cancellations

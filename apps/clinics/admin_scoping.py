@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.utils import get_fields_from_path
 
-from apps.accounts.roles import SELF_SCOPED_ROLES
+from apps.accounts.roles import is_self_scoped
 from apps.clinics.selectors import is_clinic_scoped, scope_to_clinics
 
 
@@ -105,12 +105,6 @@ class ClinicScopedTabularInline(_ScopedInlineMixin, admin.TabularInline):
 
 class ClinicScopedStackedInline(_ScopedInlineMixin, admin.StackedInline):
     pass
-
-
-def is_self_scoped(user) -> bool:
-    """Whether ``user``'s back office is their own work only (a doctor), on top of the
-    clinic scoping."""
-    return user.is_authenticated and not user.is_platform_admin and user.role in SELF_SCOPED_ROLES
 
 
 class DoctorSelfScopedMixin:

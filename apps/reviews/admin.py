@@ -3,18 +3,18 @@
 Clinic managers (and platform admins) list the reviews of their clinics and hide (with a
 reason), unhide or approve them; a doctor lists the reviews of their own visits and posts
 the one public reply. Every action goes through apps.reviews.services (locks, audit,
-events). Access follows clinic membership roles, checked here explicitly, so it works
-whether or not the role groups carry the review permissions.
+events). What each role may do comes from its group's permissions (apps/accounts/roles.py:
+``view_review``, ``moderate_review``, ``reply_review``, the review settings' rights); which
+rows, from the clinic scoping and, for doctors, their own visits (the selectors).
 """
 
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.text import Truncator
 
-from apps.accounts.roles import Role
 from apps.audit.admin_mixins import AuditedAdminMixin
 from apps.clinics.admin_scoping import ClinicScopedAdmin
-from apps.clinics.models import Clinic, ClinicMembership
+from apps.clinics.models import Clinic
 from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.errors import DomainError
 from apps.reviews import selectors, services
@@ -23,29 +23,14 @@ from apps.reviews.forms import HideForm, ReplyForm
 from apps.reviews.models import BannedWord, Review, ReviewSettings, ReviewStatus
 
 
-def _is_manager(user) -> bool:
-    # Asked many times per admin page (sidebar, each permission check): once per user object.
-    if not hasattr(user, "_reviews_is_manager"):
-        user._reviews_is_manager = ClinicMembership.objects.filter(
-            user=user, role=Role.CLINIC_MANAGER
-        ).exists()
-    return user._reviews_is_manager
-
-
-def _is_doctor(user) -> bool:
-    return hasattr(user, "doctor_profile")
-
-
 def _staff_ok(request) -> bool:
     user = request.user
     return user.is_active and user.is_staff
 
 
-def _can_moderate_somewhere(request) -> bool:
+def _may(request, permission: str) -> bool:
     user = request.user
-    return _staff_ok(request) and (
-        user.is_platform_admin or user.has_perm("reviews.moderate_review") or _is_manager(user)
-    )
+    return _staff_ok(request) and (user.is_platform_admin or user.has_perm(permission))
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -96,18 +81,14 @@ class ReviewAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
         return self.has_view_permission(request)
 
     def has_view_permission(self, request, obj=None):
-        user = request.user
-        if not _staff_ok(request):
-            return False
-        if user.is_platform_admin or user.has_perm("reviews.view_review"):
-            return True
-        return _is_manager(user) or _is_doctor(user)
+        return _may(request, "reviews.view_review")
 
     def has_moderate_permission(self, request):
-        return _can_moderate_somewhere(request)
+        return _may(request, "reviews.moderate_review")
 
     def has_reply_permission(self, request):
-        return _staff_ok(request) and _is_doctor(request.user)
+        # Platform admins moderate; only the visit's own doctor replies.
+        return _staff_ok(request) and request.user.has_perm("reviews.reply_review")
 
     @admin.display(description="Comment")
     def excerpt(self, obj: Review) -> str:
@@ -230,9 +211,11 @@ class ReviewSettingsAdmin(AuditedAdminMixin, ClinicScopedAdmin):
             return False
         if user.is_platform_admin:
             return True
+        if not user.has_perm("reviews.change_reviewsettings"):
+            return False
         if obj is not None:
             return selectors.managed_clinic_ids(user).filter(clinic_id=obj.clinic_id).exists()
-        return _is_manager(user)
+        return True
 
     def has_module_permission(self, request):
         return self._allowed(request)

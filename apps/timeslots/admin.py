@@ -5,12 +5,12 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from apps.accounts.roles import is_self_scoped
 from apps.audit.admin_mixins import AuditedAdminMixin
 from apps.clinics.admin_scoping import (
     ClinicScopedAdmin,
     ClinicScopedTabularInline,
     DoctorSelfScopedMixin,
-    is_self_scoped,
 )
 from apps.clinics.selectors import clinic_list_for_staff
 from apps.timeslots import services

@@ -8,6 +8,8 @@ from apps.bookings.models import BookingStatus
 from tests.accounts.factories import PatientFactory
 from tests.api.conftest import assert_problem, client_for
 from tests.conftest import on_visit_day
+from tests.doctors.factories import DoctorFactory
+from tests.timeslots.factories import SlotFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/staff/bookings/"
@@ -38,6 +40,18 @@ def test_staff_see_only_their_clinics_bookings(request, persona, ours, theirs):
 
     assert references(client.get(URL)) == [ours.reference]
     assert client.get(f"{URL}{ours.reference}/").json()["patient"]["id"] == ours.patient_id
+    assert_problem(client.get(f"{URL}{theirs.reference}/"), 404)
+
+
+def test_doctors_see_only_their_own_appointments(doctor_user, world, ours):
+    colleague = DoctorFactory(services=[world.service])
+    slot = SlotFactory(doctor=colleague, clinic=world.clinic, starts_at=ours.starts_at)
+    theirs = services.booking_create(
+        patient=PatientFactory(), slot_id=slot.pk, service_id=world.service.pk
+    )
+    client = client_for(doctor_user)
+
+    assert references(client.get(URL)) == [ours.reference]
     assert_problem(client.get(f"{URL}{theirs.reference}/"), 404)
 
 
