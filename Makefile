@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test check lint format migrate seed worker shell clean
+.PHONY: run test check lint format migrate seed worker shell clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Clinix needs Python 3.11 or newer")'
@@ -33,6 +33,11 @@ run: $(STAMP) .env
 ## test: lint, import contract, then the whole suite on the local PostgreSQL and Redis.
 test: $(STAMP) lint
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+## bench: build the scale world in clinix_bench if missing (REBUILD=1: from scratch), run every
+## scenario against the local PostgreSQL and Redis, write docs/performance.md (about 15 min).
+bench: $(STAMP)
+	$(PY) -m bench.run $(if $(REBUILD),--rebuild) $(if $(NOTE),--note "$(NOTE)")
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

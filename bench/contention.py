@@ -22,6 +22,7 @@ def run(server: Server, *, clients: int = 100, rounds: int = 3) -> dict:
     from apps.bookings.models import Booking
     from bench import actors
 
+    actors.forget_client_bookings()  # earlier runs' bookings: keep the world's size
     people = actors.make_actors(clients)
     doctors = actors.bench_doctor_ids()
     services = actors.services_by_clinic()
