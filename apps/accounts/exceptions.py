@@ -2,13 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.errors import DomainError
+from apps.core.errors import FieldDomainError
 
 
-class AccountError(DomainError):
+class AccountError(FieldDomainError):
     code = "account-error"
-    #: The form field the message belongs to, when there is one.
-    field: str | None = None
 
 
 class EmailAlreadyUsed(AccountError):

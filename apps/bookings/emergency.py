@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q, QuerySet, TextChoices, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -36,7 +36,7 @@ from apps.bookings.exceptions import (
     ServiceNotOffered,
     SlotUnavailable,
 )
-from apps.bookings.models import UPCOMING_STATUSES, Booking, EventKind
+from apps.bookings.models import UPCOMING_STATUSES, Booking
 from apps.bookings.selectors import (
     _Busy,
     _busy_by_doctor,
@@ -45,8 +45,6 @@ from apps.bookings.selectors import (
     _not_covered_by_a_booking,
     _Visit,
 )
-from apps.bookings.signals import booking_changed
-from apps.bookings.validation import check_placement
 from apps.clinics.models import Clinic, ClinicMembership
 from apps.core.db import set_lock_timeout
 from apps.core.errors import DomainError
@@ -587,49 +585,4 @@ def _booking_reassign(*, booking: Booking, slot_id: int, actor) -> Booking:
         raise BookingNotReschedulable(booking_id=booking.pk)
     if slot.clinic_id != locked.clinic_id:
         raise ServiceNotOffered(service_id=locked.service_id)
-    service = services._get_service(locked.service_id)
-    placement = check_placement(
-        slot=slot, service=service, patient=locked.patient, now=now, ignore_booking_id=locked.pk
-    )
-    old = {"doctor": locked.doctor_id, "slot": locked.slot_id, "starts_at": locked.starts_at}
-    locked.doctor_id = slot.doctor_id
-    services._apply_placement(locked, placement)
-    try:
-        with transaction.atomic():
-            locked.save(
-                update_fields=[
-                    "doctor",
-                    "slot",
-                    "starts_at",
-                    "ends_at",
-                    "blocked_from",
-                    "blocked_until",
-                    "updated_at",
-                ]
-            )
-    except IntegrityError as exc:
-        raise services._translate_integrity_error(exc, slot_id=slot_id) from exc
-    event = services._record(
-        locked,
-        EventKind.RESCHEDULED,
-        actor,
-        at=now,
-        from_starts_at=old["starts_at"].isoformat(),
-        to_starts_at=locked.starts_at.isoformat(),
-        from_slot=old["slot"],
-        to_slot=slot.pk,
-        from_doctor=old["doctor"],
-        to_doctor=slot.doctor_id,
-    )
-    audit_record(
-        actor=actor,
-        action="booking.reschedule",
-        target=locked,
-        changes={
-            "starts_at": [old["starts_at"].isoformat(), locked.starts_at.isoformat()],
-            "slot": [old["slot"], slot.pk],
-            "doctor": [old["doctor"], slot.doctor_id],
-        },
-    )
-    booking_changed.send(sender=Booking, booking=locked, previous=locked.status, event=event)
-    return locked
+    return services.move_locked_booking(locked, slot, actor=actor, now=now)

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.errors import DomainError
+from apps.core.errors import DomainError, FieldDomainError
 
 
 class BookingError(DomainError):
@@ -75,17 +75,11 @@ class InvalidTransition(BookingError):
 # --- Waitlist -----------------------------------------------------------------------------------
 
 
-class WaitlistError(BookingError):
-    """A waitlist rule said no. ``field`` names the form field the message belongs to."""
+class WaitlistError(FieldDomainError, BookingError):
+    """A waitlist rule said no, about the form field ``field``."""
 
     code = "waitlist-error"
     http_status = 422
-    field: str | None = None
-
-    def __init__(self, message: str | None = None, *, field: str | None = None, **context):
-        super().__init__(message, **context)
-        if field is not None:
-            self.field = field
 
 
 class WaitlistDatesInvalid(WaitlistError):

@@ -251,17 +251,30 @@ def _booking_reschedule(*, booking, new_slot_id, actor) -> Booking:
         raise SlotUnavailable(slot_id=new_slot_id)
     if slot.doctor_id != locked.doctor_id:
         raise RescheduleToOtherDoctor(slot_id=new_slot_id)
+    return move_locked_booking(locked, slot, actor=actor, now=now)
+
+
+def move_locked_booking(locked: Booking, slot: Slot, *, actor, now: datetime) -> Booking:
+    """Move ``locked`` to ``slot`` in place (same reference, price and payment): validate
+    the new placement, save, and record the timeline step, the audit entry and the change.
+
+    The caller holds the locks (the doctors involved, then the patient, then the booking
+    row) and has checked the booking may move; the slot may be a colleague's at the same
+    clinic (the emergency block). Raises SlotUnavailable, ServiceNotOffered,
+    PatientDoubleBooked, SlotTooSoon or OutsideBookingWindow.
+    """
     service = _get_service(locked.service_id)
     placement = check_placement(
         slot=slot, service=service, patient=locked.patient, now=now, ignore_booking_id=locked.pk
     )
-    old_slot_id, old_start = locked.slot_id, locked.starts_at
-    locked.clinic = slot.clinic
+    old_doctor, old_slot_id, old_start = locked.doctor_id, locked.slot_id, locked.starts_at
+    locked.doctor_id, locked.clinic = slot.doctor_id, slot.clinic
     _apply_placement(locked, placement)
     try:
         with transaction.atomic():
             locked.save(
                 update_fields=[
+                    "doctor",
                     "slot",
                     "clinic",
                     "starts_at",
@@ -272,26 +285,22 @@ def _booking_reschedule(*, booking, new_slot_id, actor) -> Booking:
                 ]
             )
     except IntegrityError as exc:
-        raise _translate_integrity_error(exc, slot_id=new_slot_id) from exc
-    event = _record(
-        locked,
-        EventKind.RESCHEDULED,
-        actor,
-        at=now,
-        from_starts_at=old_start.isoformat(),
-        to_starts_at=locked.starts_at.isoformat(),
-        from_slot=old_slot_id,
-        to_slot=slot.pk,
-    )
-    audit_record(
-        actor=actor,
-        action="booking.reschedule",
-        target=locked,
-        changes={
-            "starts_at": [old_start.isoformat(), locked.starts_at.isoformat()],
-            "slot": [old_slot_id, slot.pk],
-        },
-    )
+        raise _translate_integrity_error(exc, slot_id=slot.pk) from exc
+    moved = {
+        "from_starts_at": old_start.isoformat(),
+        "to_starts_at": locked.starts_at.isoformat(),
+        "from_slot": old_slot_id,
+        "to_slot": slot.pk,
+    }
+    changes = {
+        "starts_at": [old_start.isoformat(), locked.starts_at.isoformat()],
+        "slot": [old_slot_id, slot.pk],
+    }
+    if old_doctor != slot.doctor_id:
+        moved |= {"from_doctor": old_doctor, "to_doctor": slot.doctor_id}
+        changes["doctor"] = [old_doctor, slot.doctor_id]
+    event = _record(locked, EventKind.RESCHEDULED, actor, at=now, **moved)
+    audit_record(actor=actor, action="booking.reschedule", target=locked, changes=changes)
     booking_changed.send(sender=Booking, booking=locked, previous=locked.status, event=event)
     return locked
 

@@ -2,20 +2,14 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.errors import DomainError
+from apps.core.errors import FieldDomainError
 
 
-class MembershipError(DomainError):
-    """A membership rule said no. ``field`` names the form field the message belongs to."""
+class MembershipError(FieldDomainError):
+    """A membership rule said no, about the form field ``field``."""
 
     code = "membership-error"
     http_status = 422
-    field: str | None = None
-
-    def __init__(self, message: str | None = None, *, field: str | None = None, **context):
-        super().__init__(message, **context)
-        if field is not None:
-            self.field = field
 
 
 class MembershipNotAllowed(MembershipError):

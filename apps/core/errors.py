@@ -24,3 +24,15 @@ class DomainError(Exception):
         self.message = message or self.message
         self.context = context
         super().__init__(self.message)
+
+
+class FieldDomainError(DomainError):
+    """A domain error about one input: ``field`` names the form field (or API field) the
+    message belongs to, set on the class or per raise (``raise X(field="email")``)."""
+
+    field: str | None = None
+
+    def __init__(self, message: str | None = None, *, field: str | None = None, **context):
+        super().__init__(message, **context)
+        if field is not None:
+            self.field = field

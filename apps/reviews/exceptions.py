@@ -2,25 +2,20 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.errors import DomainError
+from apps.core.errors import DomainError, FieldDomainError
 
 
 class ReviewError(DomainError):
     code = "review-error"
 
 
-class ReviewInvalid(ReviewError):
+class ReviewInvalid(FieldDomainError, ReviewError):
     """A moderation rule on the input said no. ``field`` names the field it is about."""
 
     message = _("Check the review and try again.")
     code = "review-invalid"
     http_status = 400
-    field: str = "__all__"
-
-    def __init__(self, message: str | None = None, *, field: str | None = None, **context):
-        super().__init__(message, **context)
-        if field is not None:
-            self.field = field
+    field = "__all__"
 
 
 RATING_OUT_OF_RANGE = _("Choose from 1 to 5 stars.")
