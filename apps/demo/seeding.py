@@ -32,6 +32,7 @@ from apps.clinics.models import (
 )
 from apps.core.errors import DomainError
 from apps.core.money import Money
+from apps.core.timeutils import local_day_bounds
 from apps.demo import world
 from apps.doctors.models import Doctor, Specialty, SpokenLanguage
 from apps.outbox.models import OutboxEvent
@@ -90,6 +91,7 @@ def seed(*, today: date | None = None) -> SeedReport:
         _money_history(report)
     if not Review.objects.exists():
         _reviews(doctors, patients, report)
+    _today_at_the_desk(doctors, patients, report)
     # The demo's history is not news: nobody is e-mailed about bookings made by the seed.
     OutboxEvent.objects.filter(dispatched_at__isnull=True).update(dispatched_at=timezone.now())
     return report
@@ -335,6 +337,49 @@ def _bookings(doctors: list[Doctor], patients: list[User], report: SeedReport) -
             extra += 1
     report.add("in-progress bookings", extra)
     audit_record(actor=None, action="demo.seed", changes={"bookings": [0, Booking.objects.count()]})
+
+
+#: The clinic whose receptionist signs in to the demo, and how many visits each doctor has
+#: left today: the day sheet has work on it whenever the demo is started.
+DESK_CLINIC = "spree-health-berlin"
+VISITS_LEFT_TODAY = 2
+
+
+def _today_at_the_desk(doctors: list[Doctor], patients: list[User], report: SeedReport) -> None:
+    """Book a few of today's remaining times at the desk's clinic, unless it has some.
+
+    Runs on every seed (the demo may be started on any later day); books only what the
+    rules allow (minimum notice, free times), so late in the evening it may book none.
+    """
+    clinic = Clinic.objects.get(slug=DESK_CLINIC)
+    now = timezone.now()
+    _start, day_end = local_day_bounds(now.astimezone(clinic.tz).date(), clinic.tz)
+    today = Booking.objects.filter(clinic=clinic, starts_at__gte=now, starts_at__lt=day_end)
+    if today.exclude(status__in=[BookingStatus.CANCELLED, BookingStatus.EXPIRED]).exists():
+        return
+    rng = random.Random(now.date().toordinal())
+    booked = 0
+    for doctor in doctors:
+        service = doctor.services.filter(clinic=clinic).select_related("clinic").first()
+        if service is None:
+            continue
+        free = booking_selectors.slot_list_bookable(
+            doctor_id=doctor.pk,
+            clinic=clinic,
+            service=service,
+            window_start=now,
+            window_end=day_end,
+            now=now,
+        )
+        for slot in free[:: max(1, len(free) // VISITS_LEFT_TODAY)][:VISITS_LEFT_TODAY]:
+            try:
+                payment_services.checkout_book(
+                    patient=rng.choice(patients), slot_id=slot.pk, service_id=service.pk
+                )
+                booked += 1
+            except DomainError:
+                continue  # that patient is busy then
+    report.add("bookings today at the desk", booked)
 
 
 def _bookable(doctor: Doctor, service: ServiceOffering, now: datetime, start_day: int = 1):
