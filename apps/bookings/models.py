@@ -159,6 +159,15 @@ class Booking(models.Model):
             models.Index(fields=["doctor", "starts_at"], name="booking_doctor_start_idx"),
             models.Index(fields=["patient", "starts_at"], name="booking_patient_start_idx"),
             models.Index(fields=["clinic", "starts_at"], name="booking_clinic_start_idx"),
+            # "Does an occupying booking of this doctor meet this time?" (availability,
+            # the validation chain): ordered by end, since a doctor's occupying bookings
+            # never overlap, the first one ending after a start is the only candidate.
+            models.Index(
+                fields=["doctor", "blocked_until"],
+                include=["blocked_from"],
+                condition=Q(status__in=OCCUPYING_STATUSES),
+                name="booking_occupying_doctor_idx",
+            ),
             models.Index(
                 fields=["hold_expires_at"],
                 condition=Q(status="held"),

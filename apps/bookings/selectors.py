@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby, islice
 
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 
 from apps.accounts.roles import Role, is_self_scoped
@@ -23,7 +25,7 @@ from apps.bookings.validation import covers
 from apps.clinics.models import Clinic, ClinicMembership, ServiceOffering
 from apps.clinics.selectors import scope_to_clinics
 from apps.core.timeutils import local_day_bounds
-from apps.timeslots.models import Slot
+from apps.timeslots.models import Slot, SlotStatus
 
 
 def booking_list_for_patient(patient) -> QuerySet[Booking]:
@@ -235,23 +237,12 @@ def slot_first_bookable(
     earliest = max(
         window_start, now + timedelta(minutes=min(c.clinic.min_notice_minutes for c in candidates))
     )
+    # Without the clinic joined: thousands of wide clinic rows cost more than the query;
+    # each candidate already holds its clinic, given to the slots found below.
     free = list(
-        Slot.objects.open()
-        .filter(
-            doctor_id__in={d for d, _c in by_pair},
-            clinic_id__in={c for _d, c in by_pair},
-            starts_at__gt=earliest,
-            starts_at__lt=window_end,
+        _first_free_per_pair(list(by_pair), earliest, window_end, per_pair).order_by(
+            "doctor_id", "clinic_id", "starts_at"
         )
-        .filter(_not_covered_by_a_booking())
-        .annotate(
-            rank=Window(
-                RowNumber(), partition_by=[F("doctor_id"), F("clinic_id")], order_by="starts_at"
-            )
-        )
-        .filter(rank__lte=per_pair)
-        .select_related("clinic")
-        .order_by("doctor_id", "clinic_id", "starts_at")
     )
     if not free:
         return {}
@@ -278,8 +269,76 @@ def slot_first_bookable(
             None,
         )
         if slot is not None:
+            slot.clinic = candidate.clinic
             found[pair] = slot
     return found
+
+
+def _first_free_per_pair(
+    pairs: list[tuple[int, int]], earliest: datetime, window_end: datetime, per_pair: int
+) -> QuerySet[Slot]:
+    """The first ``per_pair`` open slots of each (doctor, clinic) pair in the window that no
+    booking covers.
+
+    On PostgreSQL a LATERAL join walks each pair's slots in index order and stops after
+    ``per_pair``: a few thousand index probes for a specialty across all clinics, instead
+    of ranking every slot in the window against every booking (a hash anti-join over the
+    whole bookings table: several times slower at 2 million slots, see
+    docs/performance.md). A slot is covered exactly when the doctor's first occupying
+    booking ending after the slot starts also begins before it ends: one doctor's
+    occupying bookings never overlap (the ``booking_no_doctor_overlap`` exclusion
+    constraint), so that one booking decides, found with one probe of
+    ``booking_occupying_doctor_idx``. Elsewhere (SQLite) a window function ranks them.
+    """
+    slots = Slot.objects.open().filter(starts_at__gt=earliest, starts_at__lt=window_end)
+    if connection.vendor != "postgresql":
+        return (
+            slots.filter(doctor_id__in={d for d, _c in pairs}, clinic_id__in={c for _d, c in pairs})
+            .filter(_not_covered_by_a_booking())
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("doctor_id"), F("clinic_id")],
+                    order_by="starts_at",
+                )
+            )
+            .filter(rank__lte=per_pair)
+        )
+    # Parameters only: the statuses are our constants, the rest ids, instants and a count.
+    # "(clinic matches) IS TRUE" keeps the planner from combining the clinic index into a
+    # bitmap scan of the whole window: it walks slot_open_doctor_start_idx in time order
+    # and stops at ``per_pair`` (the planner takes doctor and clinic as independent).
+    lateral = """
+        SELECT first.id
+        FROM unnest(%s::bigint[], %s::bigint[]) AS pair (doctor_id, clinic_id)
+        CROSS JOIN LATERAL (
+            SELECT slot.id FROM timeslots_slot slot
+            WHERE slot.doctor_id = pair.doctor_id AND (slot.clinic_id = pair.clinic_id) IS TRUE
+              AND slot.status = %s AND slot.starts_at > %s AND slot.starts_at < %s
+              AND NOT EXISTS (
+                  SELECT 1 FROM (
+                      SELECT booking.blocked_from FROM bookings_booking booking
+                      WHERE booking.doctor_id = slot.doctor_id
+                        AND booking.status = ANY(%s)
+                        AND booking.blocked_until > slot.starts_at
+                      ORDER BY booking.blocked_until
+                      LIMIT 1
+                  ) AS next_booking
+                  WHERE next_booking.blocked_from < slot.ends_at)
+            ORDER BY slot.starts_at
+            LIMIT %s
+        ) AS first
+    """
+    params = [
+        [d for d, _c in pairs],
+        [c for _d, c in pairs],
+        SlotStatus.OPEN,
+        earliest,
+        window_end,
+        list(OCCUPYING_STATUSES),
+        per_pair,
+    ]
+    return slots.filter(pk__in=RawSQL(lateral, params))  # noqa: S611 - parameters only
 
 
 def slot_list_available(
