@@ -83,7 +83,7 @@ def free_slots(doctor_ids: list[int], per_doctor: int, *, runs_of: int = 1) -> d
     slots = (
         Slot.objects.open()
         .filter(doctor_id__in=doctor_ids, starts_at__gt=now + timedelta(hours=2))
-        .filter(starts_at__lt=now + timedelta(days=30))
+        .filter(starts_at__lt=now + timedelta(days=40))
         .filter(~Exists(covered))
         .order_by("doctor_id", "starts_at")
         .values_list("pk", "doctor_id", "clinic_id", "starts_at", "ends_at")

@@ -38,6 +38,8 @@ def run(
     queues = {d: [run[0] for run in slots] for d, slots in queues.items()}
     if any(len(q) < 10 for q in queues.values()):
         raise RuntimeError("Too few free slots left: rebuild the bench world.")
+    # Each client's slot for the churn, set aside before the booking levels use them up.
+    churn_slots = [queues[doctors[index]].pop() for index in range(most)]
 
     def book(index: int, client: Client) -> list[Answer] | None:
         queue = queues[doctors[index]]
@@ -61,7 +63,7 @@ def run(
     # Churn: each client holds one booking, cancels it and books the same slot again.
     held: dict[int, tuple[str, dict]] = {}
     for index in range(most):
-        slot_id, _doctor, clinic_id, _start, _end = queues[doctors[index]].pop(0)
+        slot_id, _doctor, clinic_id, _start, _end = churn_slots[index]
         body = {"slot": slot_id, "service": services[clinic_id][20].pk}
         answer = Client(server.port, people[index].token).post(BOOK, body)
         if answer.status != 201:
