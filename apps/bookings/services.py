@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -50,7 +51,7 @@ from apps.clinics.models import ServiceOffering
 from apps.core.db import set_lock_timeout
 from apps.doctors.services import doctor_lock
 from apps.outbox.services import event_record
-from apps.timeslots.models import Slot
+from apps.timeslots.models import Slot, SlotStatus
 
 # PostgreSQL errors that mean "someone else is working on this right now".
 _CONTENTION_SQLSTATES = {
@@ -102,9 +103,7 @@ def booking_create(
 def _booking_create(
     *, patient, slot_id, service_id, notes, actor, pricer, hold_until=None
 ) -> Booking:
-    doctor_id = Slot.objects.filter(pk=slot_id).values_list("doctor_id", flat=True).first()
-    if doctor_id is None:
-        raise SlotUnavailable(slot_id=slot_id)
+    doctor_id = _doctor_of_a_free_slot(slot_id)
     _lock_time(doctor_id, patient.pk)
     slot = Slot.objects.select_related("clinic").get(pk=slot_id)
     service = _get_service(service_id)
@@ -493,6 +492,25 @@ def _apply_placement(booking: Booking, placement: Placement) -> None:
     booking.ends_at = placement.ends_at
     booking.blocked_from = placement.blocked_from
     booking.blocked_until = placement.blocked_until
+
+
+def _doctor_of_a_free_slot(slot_id: int) -> int:
+    """The slot's doctor, or SlotUnavailable at once when the slot is unknown, not open or
+    already booked: read before any lock, so the losers of a race for one time answer
+    without queueing for the doctor's lock. A slot that passes is checked again under the
+    lock (the authority); one that fails here was taken when the request asked.
+    """
+    found = (
+        Slot.objects.filter(pk=slot_id)
+        .annotate(
+            booked=Exists(Booking.objects.occupying().filter(slot_id=OuterRef("pk"))),
+        )
+        .values_list("doctor_id", "status", "booked")
+        .first()
+    )
+    if found is None or found[1] != SlotStatus.OPEN or found[2]:
+        raise SlotUnavailable(slot_id=slot_id)
+    return found[0]
 
 
 def _insert_or_translate(booking: Booking) -> None:

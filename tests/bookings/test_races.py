@@ -13,7 +13,7 @@ import pytest
 from django.db import connections, transaction
 
 from apps.bookings import services
-from apps.bookings.exceptions import BookingBusy
+from apps.bookings.exceptions import BookingBusy, SlotUnavailable
 from apps.bookings.models import Booking
 from apps.doctors.services import doctor_lock
 from tests.accounts.factories import PatientFactory
@@ -237,3 +237,44 @@ def test_a_held_doctor_lock_answers_busy_instead_of_waiting_forever(settings):
         release.set()
         holder.join(timeout=10)
     assert not Booking.objects.exists()
+
+
+def test_a_taken_slot_is_refused_without_waiting_for_the_doctors_lock(settings):
+    """The losers of a race answer at once: a booked slot is refused before any lock, so
+    a long transaction holding the doctor (the winner, a slot generation) delays nobody
+    who asks for a time that is already gone."""
+    settings.BOOKING_LOCK_TIMEOUT_MS = 300
+    world = build_world(slot_count=2)
+    taken = services.booking_create(
+        patient=PatientFactory(), slot_id=world.slots[0].pk, service_id=world.service.pk
+    )
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold_the_doctor():
+        try:
+            with transaction.atomic():
+                doctor_lock(world.doctor.pk)
+                holding.set()
+                release.wait(timeout=10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_doctor)
+    holder.start()
+    try:
+        assert holding.wait(timeout=10)
+        # Through the lock this would wait out the timeout and answer BookingBusy.
+        with pytest.raises(SlotUnavailable):
+            services.booking_create(
+                patient=PatientFactory(), slot_id=taken.slot_id, service_id=world.service.pk
+            )
+        # A free slot still queues for the lock: the check under it stays the authority.
+        with pytest.raises(BookingBusy):
+            services.booking_create(
+                patient=PatientFactory(), slot_id=world.slots[1].pk, service_id=world.service.pk
+            )
+    finally:
+        release.set()
+        holder.join(timeout=10)
+    assert Booking.objects.count() == 1
