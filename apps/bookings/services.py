@@ -496,16 +496,21 @@ def _apply_placement(booking: Booking, placement: Placement) -> None:
 
 def _doctor_of_a_free_slot(slot_id: int) -> int:
     """The slot's doctor, or SlotUnavailable at once when the slot is unknown, not open or
-    already booked: read before any lock, so the losers of a race for one time answer
-    without queueing for the doctor's lock. A slot that passes is checked again under the
-    lock (the authority); one that fails here was taken when the request asked.
+    its start lies in the blocked time of one of the doctor's bookings (any visit starting
+    there would overlap it): read before any lock, so the losers of a race for a time
+    answer without queueing for the doctor's lock. A slot that passes is checked again
+    under the lock (the authority); one that fails here was taken when the request asked.
     """
+    taken = Booking.objects.occupying().filter(
+        doctor_id=OuterRef("doctor_id"),
+        blocked_from__lte=OuterRef("starts_at"),
+        blocked_until__gt=OuterRef("starts_at"),
+    )
     found = (
         Slot.objects.filter(pk=slot_id)
-        .annotate(
-            booked=Exists(Booking.objects.occupying().filter(slot_id=OuterRef("pk"))),
-        )
+        .annotate(booked=Exists(taken))
         .values_list("doctor_id", "status", "booked")
+        .order_by("pk")  # not the model's ordering, which joins the doctor's name
         .first()
     )
     if found is None or found[1] != SlotStatus.OPEN or found[2]:
