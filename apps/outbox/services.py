@@ -10,7 +10,7 @@ import logging
 from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -27,11 +27,26 @@ def event_record(*, kind: str, dedupe_key: str, payload: dict) -> OutboxEvent | 
 
     Recording the same ``dedupe_key`` twice keeps the first row (returns None).
     """
-    try:
-        with transaction.atomic():
-            event = OutboxEvent.objects.create(kind=kind, dedupe_key=dedupe_key, payload=payload)
-    except IntegrityError:
-        return None
+    event = OutboxEvent(
+        kind=kind, dedupe_key=dedupe_key, payload=payload, created_at=timezone.now()
+    )
+    # One statement, no savepoint: every booking change records events, and a savepoint
+    # around a plain INSERT would cost two more round trips each (bench/findings.md).
+    meta = OutboxEvent._meta
+    columns = ["kind", "dedupe_key", "payload", "created_at", "dispatch_attempts", "last_error"]
+    values = [meta.get_field(c).get_db_prep_save(getattr(event, c), connection) for c in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {meta.db_table} ({', '.join(columns)}) "  # noqa: S608 - our names
+            f"VALUES ({', '.join(['%s'] * len(columns))}) "
+            "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+            values,
+        )
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return None  # recorded before: the first row stands
+    event.pk = inserted[0]
+    event._state.adding = False
     if settings.OUTBOX_RELAY_ON_COMMIT:
         transaction.on_commit(_kick_relay)
     return event
