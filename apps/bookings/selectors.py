@@ -226,13 +226,37 @@ def slot_first_bookable(
 ) -> dict[tuple[int, int], Slot]:
     """The earliest bookable slot of each (doctor, clinic) candidate in the window.
 
-    Two queries for any number of candidates: the first ``per_pair`` open slots of each
-    pair that no booking covers (a window function ranks them in the database), and the
-    bookings around them; then the exact check of ``slot_list_bookable`` in Python. A pair
-    whose first ``per_pair`` free slots all fail is left out rather than guessed.
+    Two queries for any number of candidates: the first few open slots of each pair that
+    no booking covers, and the bookings around them; then the exact check of
+    ``slot_list_bookable`` in Python. Usually the first free slot fits, so each pair is
+    first asked for ``FIRST_LOOK`` slots; only pairs where none of those fit are asked
+    again for ``per_pair`` (two more queries). A pair whose first ``per_pair`` free slots
+    all fail is left out rather than guessed.
     """
+    first_look = min(FIRST_LOOK, per_pair)
+    found, unsettled = _first_bookable(candidates, window_start, window_end, now, first_look)
+    if unsettled and per_pair > first_look:
+        again = [c for c in candidates if (c.doctor_id, c.clinic.pk) in unsettled]
+        found |= _first_bookable(again, window_start, window_end, now, per_pair)[0]
+    return found
+
+
+#: How many free slots per (doctor, clinic) the first look at "first available" reads.
+FIRST_LOOK = 4
+
+
+def _first_bookable(
+    candidates: list[Candidate],
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+    per_pair: int,
+) -> tuple[dict[tuple[int, int], Slot], set[tuple[int, int]]]:
+    """The first bookable slot per pair among its first ``per_pair`` free slots, and the
+    pairs left unsettled: none of those fit, but there were ``per_pair`` of them, so more
+    may follow."""
     if not candidates:
-        return {}
+        return {}, set()
     by_pair = {(c.doctor_id, c.clinic.pk): c for c in candidates}
     earliest = max(
         window_start, now + timedelta(minutes=min(c.clinic.min_notice_minutes for c in candidates))
@@ -245,7 +269,7 @@ def slot_first_bookable(
         )
     )
     if not free:
-        return {}
+        return {}, set()
     visits = [_Visit.of(c.service) for c in candidates]
     busy = _busy_by_doctor(
         {s.doctor_id for s in free},
@@ -253,6 +277,7 @@ def slot_first_bookable(
         max(s.ends_at for s in free) + max(v.duration + v.after for v in visits),
     )
     found: dict[tuple[int, int], Slot] = {}
+    unsettled: set[tuple[int, int]] = set()
     for pair, group in groupby(free, key=lambda s: (s.doctor_id, s.clinic_id)):
         candidate = by_pair.get(pair)
         if candidate is None:
@@ -271,7 +296,9 @@ def slot_first_bookable(
         if slot is not None:
             slot.clinic = candidate.clinic
             found[pair] = slot
-    return found
+        elif len(slots) == per_pair:
+            unsettled.add(pair)
+    return found, unsettled
 
 
 def _first_free_per_pair(

@@ -98,3 +98,42 @@ def test_platform_admins_see_every_booking(world, other_world, platform_admin, p
     BookingFactory(slot=other_world.slots[1], patient=patient, service=other_world.service)
 
     assert selectors.booking_list_for_staff(platform_admin).count() == 2
+
+
+def first_available(world, service, now=None):
+    now = now or timezone.now()
+    found = selectors.slot_first_bookable(
+        [selectors.Candidate(doctor_id=world.doctor.pk, clinic=world.clinic, service=service)],
+        window_start=now,
+        window_end=now + timedelta(days=7),
+        now=now,
+    )
+    return found.get((world.doctor.pk, world.clinic.pk))
+
+
+def test_first_available_looks_further_when_none_of_the_first_free_times_fit(world):
+    # An hour's visit on a half-hour grid needs two free slots in a row. Every other slot
+    # is blocked for the first twelve, so the first free times (more than the first look
+    # reads) are all single; the first pair in a row comes after them.
+    hour = ServiceOfferingFactory(clinic=world.clinic, duration_minutes=60)
+    world.doctor.services.add(hour)
+    world.add_slots(12)
+    for slot in world.slots[1:13:2]:
+        slot.status = SlotStatus.BLOCKED
+        slot.save()
+    free_times = [s for s in world.slots if s.status == SlotStatus.OPEN]
+    earliest = bookable(world, hour)[0]  # the week's list, checked slot by slot
+
+    assert free_times.index(earliest) >= selectors.FIRST_LOOK  # beyond the first look
+    assert first_available(world, hour) == earliest
+    assert first_available(world, world.service) == world.slots[0]
+
+
+def test_first_available_leaves_out_a_doctor_whose_free_times_never_fit(world):
+    hour = ServiceOfferingFactory(clinic=world.clinic, duration_minutes=60)
+    world.doctor.services.add(hour)
+    for slot in world.slots[1::2]:
+        slot.status = SlotStatus.BLOCKED
+        slot.save()
+
+    assert first_available(world, hour) is None

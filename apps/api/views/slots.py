@@ -128,23 +128,26 @@ def _first_available(doctors, params, service, start, end, now) -> list[Slot]:
         offers = offers.filter(pk=service.pk)
     if params.get("clinic"):
         offers = offers.filter(clinic_id=params["clinic"])
-    candidates: dict[tuple[int, int], Candidate] = {}
-    offered = (
+    # Plain tuples first (a specialty has hundreds of doctor-service rows), then objects
+    # only for the one service chosen per doctor and clinic: the shortest, then cheapest.
+    chosen: dict[tuple[int, int], int] = {}
+    for doctor_id, clinic_id, service_id in (
         Doctor.services.through.objects.filter(
             doctor__in=doctors.values("pk"), serviceoffering__in=offers.values("pk")
         )
-        .select_related("serviceoffering__clinic")
         .order_by(
             "serviceoffering__duration_minutes",
             "serviceoffering__price_minor",
             "serviceoffering_id",
         )
-    )
-    for row in offered:
-        offer = row.serviceoffering
-        candidates.setdefault(
-            (row.doctor_id, offer.clinic_id), Candidate(row.doctor_id, offer.clinic, offer)
-        )
+        .values_list("doctor_id", "serviceoffering__clinic_id", "serviceoffering_id")
+    ):
+        chosen.setdefault((doctor_id, clinic_id), service_id)
+    services = ServiceOffering.objects.select_related("clinic").in_bulk(set(chosen.values()))
+    candidates = {
+        pair: Candidate(pair[0], services[service_id].clinic, services[service_id])
+        for pair, service_id in chosen.items()
+    }
     found = slot_first_bookable(
         list(candidates.values()), window_start=start, window_end=end, now=now
     )
