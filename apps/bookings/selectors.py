@@ -109,6 +109,15 @@ class _Visit:
     before: timedelta
     after: timedelta
 
+    def inside(self, slots: list[Slot]) -> bool:
+        """Whether a visit starting at any of ``slots`` stays within that slot's own time,
+        buffers included (then only the slot itself must be free)."""
+        return (
+            not self.before
+            and not self.after
+            and all(s.ends_at - s.starts_at >= self.duration for s in slots)
+        )
+
     @classmethod
     def of(cls, service: ServiceOffering) -> "_Visit":
         return cls(
@@ -270,19 +279,28 @@ def _first_bookable(
     )
     if not free:
         return {}, set()
-    visits = [_Visit.of(c.service) for c in candidates]
-    busy = _busy_by_doctor(
-        {s.doctor_id for s in free},
-        free[0].starts_at - max(v.before for v in visits),
-        max(s.ends_at for s in free) + max(v.duration + v.after for v in visits),
-    )
+    groups = {
+        pair: list(group)
+        for pair, group in groupby(free, key=lambda s: (s.doctor_id, s.clinic_id))
+        if pair in by_pair
+    }
+    visits = {pair: _Visit.of(by_pair[pair].service) for pair in groups}
+    # The bookings around the slots matter only where a visit has buffers or is longer
+    # than a slot: the free slots found have no booking over their own time.
+    reaching = [pair for pair, slots in groups.items() if not visits[pair].inside(slots)]
+    busy = {}
+    if reaching:
+        around = [s for pair in reaching for s in groups[pair]]
+        busy = _busy_by_doctor(
+            {pair[0] for pair in reaching},
+            min(s.starts_at for s in around) - max(visits[p].before for p in reaching),
+            max(s.ends_at for s in around)
+            + max(visits[p].duration + visits[p].after for p in reaching),
+        )
     found: dict[tuple[int, int], Slot] = {}
     unsettled: set[tuple[int, int]] = set()
-    for pair, group in groupby(free, key=lambda s: (s.doctor_id, s.clinic_id)):
-        candidate = by_pair.get(pair)
-        if candidate is None:
-            continue
-        slots, visit = list(group), _Visit.of(candidate.service)
+    for pair, slots in groups.items():
+        candidate, visit = by_pair[pair], visits[pair]
         doctor_busy = busy.get(pair[0], _Busy([]))
         slot = next(
             (

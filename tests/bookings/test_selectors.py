@@ -137,3 +137,22 @@ def test_first_available_leaves_out_a_doctor_whose_free_times_never_fit(world):
         slot.save()
 
     assert first_available(world, hour) is None
+
+
+@pytest.mark.parametrize("buffer_after", [0, 10])
+def test_first_available_counts_buffers_against_the_next_booking(world, patient, buffer_after):
+    # The third slot is booked: a visit in the second ends where that booking starts,
+    # fine without a buffer and too close with one; and with one, the booking's own buffer
+    # also takes the start of the fourth.
+    service = ServiceOfferingFactory(
+        clinic=world.clinic, duration_minutes=30, buffer_after_minutes=buffer_after
+    )
+    world.doctor.services.add(service)
+    services.booking_create(patient=patient, slot_id=world.slots[2].pk, service_id=service.pk)
+    for slot in world.slots[:1]:
+        slot.status = SlotStatus.BLOCKED
+        slot.save()
+
+    expected = world.slots[1] if buffer_after == 0 else world.slots[4]
+    assert bookable(world, service)[0] == expected  # the slot-by-slot answer
+    assert first_available(world, service) == expected
