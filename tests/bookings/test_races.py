@@ -7,6 +7,8 @@ raised, and the losers' data is untouched.
 """
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -35,6 +37,30 @@ def _patient_lock_timeout(settings):
     # serialised transactions can exceed the production lock timeout, and a "busy" answer
     # would hide what the test is about. test_a_held_doctor_lock_answers_busy covers that.
     settings.BOOKING_LOCK_TIMEOUT_MS = 30_000
+
+
+@contextmanager
+def doctor_lock_held_elsewhere(doctor_id: int) -> Iterator[None]:
+    """Another connection holds the doctor's row lock for the duration of the block."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_doctor():
+        try:
+            with transaction.atomic():
+                doctor_lock(doctor_id)
+                holding.set()
+                release.wait(timeout=10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_doctor)
+    holder.start()
+    try:
+        assert holding.wait(timeout=10)
+        yield
+    finally:
+        release.set()
+        holder.join(timeout=10)
 
 
 def test_thirty_patients_racing_for_one_slot_leave_exactly_one_booking():
@@ -212,30 +238,13 @@ def test_a_held_doctor_lock_answers_busy_instead_of_waiting_forever(settings):
     settings.BOOKING_LOCK_TIMEOUT_MS = 200
     world = build_world(slot_count=1)
     patient = PatientFactory()
-    holding = threading.Event()
-    release = threading.Event()
 
-    def hold_the_doctor():
-        try:
-            with transaction.atomic():
-                doctor_lock(world.doctor.pk)
-                holding.set()
-                release.wait(timeout=10)
-        finally:
-            connections.close_all()
+    with doctor_lock_held_elsewhere(world.doctor.pk), pytest.raises(BookingBusy) as error:
+        services.booking_create(
+            patient=patient, slot_id=world.slots[0].pk, service_id=world.service.pk
+        )
 
-    holder = threading.Thread(target=hold_the_doctor)
-    holder.start()
-    try:
-        assert holding.wait(timeout=10)
-        with pytest.raises(BookingBusy) as error:
-            services.booking_create(
-                patient=patient, slot_id=world.slots[0].pk, service_id=world.service.pk
-            )
-        assert error.value.retryable
-    finally:
-        release.set()
-        holder.join(timeout=10)
+    assert error.value.retryable
     assert not Booking.objects.exists()
 
 
@@ -248,22 +257,7 @@ def test_a_taken_slot_is_refused_without_waiting_for_the_doctors_lock(settings):
     taken = services.booking_create(
         patient=PatientFactory(), slot_id=world.slots[0].pk, service_id=world.service.pk
     )
-    holding = threading.Event()
-    release = threading.Event()
-
-    def hold_the_doctor():
-        try:
-            with transaction.atomic():
-                doctor_lock(world.doctor.pk)
-                holding.set()
-                release.wait(timeout=10)
-        finally:
-            connections.close_all()
-
-    holder = threading.Thread(target=hold_the_doctor)
-    holder.start()
-    try:
-        assert holding.wait(timeout=10)
+    with doctor_lock_held_elsewhere(world.doctor.pk):
         # Through the lock this would wait out the timeout and answer BookingBusy.
         with pytest.raises(SlotUnavailable):
             services.booking_create(
@@ -274,7 +268,5 @@ def test_a_taken_slot_is_refused_without_waiting_for_the_doctors_lock(settings):
             services.booking_create(
                 patient=PatientFactory(), slot_id=world.slots[1].pk, service_id=world.service.pk
             )
-    finally:
-        release.set()
-        holder.join(timeout=10)
+
     assert Booking.objects.count() == 1
