@@ -103,7 +103,7 @@ def booking_create(
 def _booking_create(
     *, patient, slot_id, service_id, notes, actor, pricer, hold_until=None
 ) -> Booking:
-    doctor_id = _doctor_of_a_free_slot(slot_id)
+    doctor_id = _doctor_of_a_free_slot(slot_id, service_id)
     _lock_time(doctor_id, patient.pk)
     slot = Slot.objects.select_related("clinic").get(pk=slot_id)
     service = _get_service(service_id)
@@ -494,18 +494,31 @@ def _apply_placement(booking: Booking, placement: Placement) -> None:
     booking.blocked_until = placement.blocked_until
 
 
-def _doctor_of_a_free_slot(slot_id: int) -> int:
+def _doctor_of_a_free_slot(slot_id: int, service_id: int) -> int:
     """The slot's doctor, or SlotUnavailable at once when the slot is unknown, not open or
-    its start lies in the blocked time of one of the doctor's bookings (any visit starting
-    there would overlap it): read before any lock, so the losers of a race for a time
-    answer without queueing for the doctor's lock. A slot that passes is checked again
-    under the lock (the authority); one that fails here was taken when the request asked.
+    the visit would meet the blocked time of one of the doctor's bookings: read before
+    any lock, so the losers of a race for a time answer without queueing for the
+    doctor's lock. A slot that passes is checked again under the lock (the authority);
+    one that fails here was taken when the request asked.
+
+    The visit is the service's length and buffers from the slot's start when the doctor
+    offers that service at the slot's clinic (PostgreSQL); otherwise only the slot's
+    start, which any visit there covers.
     """
     # Plain SQL: this runs for every booking request, and building the same query through
     # the ORM costs more than PostgreSQL takes to answer it (bench/findings.md).
-    occupying = ", ".join(["%s"] * len(OCCUPYING_STATUSES))
     with connection.cursor() as cursor:
-        cursor.execute(
+        cursor.execute(*_free_slot_query(slot_id, service_id))
+        found = cursor.fetchone()
+    if found is None or found[1] != SlotStatus.OPEN or found[2]:
+        raise SlotUnavailable(slot_id=slot_id)
+    return found[0]
+
+
+def _free_slot_query(slot_id: int, service_id: int) -> tuple[str, list]:
+    occupying = ", ".join(["%s"] * len(OCCUPYING_STATUSES))
+    if connection.vendor != "postgresql":
+        return (
             f"""
             SELECT s.doctor_id, s.status, EXISTS (
                 SELECT 1 FROM bookings_booking b
@@ -516,10 +529,28 @@ def _doctor_of_a_free_slot(slot_id: int) -> int:
             """,  # noqa: S608 - only placeholders are interpolated
             [*OCCUPYING_STATUSES, slot_id],
         )
-        found = cursor.fetchone()
-    if found is None or found[1] != SlotStatus.OPEN or found[2]:
-        raise SlotUnavailable(slot_id=slot_id)
-    return found[0]
+    # Without the service (unknown, elsewhere, not the doctor's) the visit shrinks to the
+    # slot's start: lo = hi = start, and the test below becomes "start inside a booking".
+    return (
+        f"""
+        SELECT s.doctor_id, s.status, EXISTS (
+            SELECT 1 FROM bookings_booking b
+            WHERE b.doctor_id = s.doctor_id AND b.status IN ({occupying})
+              AND b.blocked_until > s.starts_at - make_interval(
+                    mins => COALESCE(sv.buffer_before_minutes, 0))
+              AND (b.blocked_from < s.starts_at + make_interval(
+                    mins => COALESCE(sv.duration_minutes + sv.buffer_after_minutes, 0))
+                   OR b.blocked_from <= s.starts_at)
+        )
+        FROM timeslots_slot s
+        LEFT JOIN clinics_serviceoffering sv
+          ON sv.id = %s AND sv.clinic_id = s.clinic_id AND sv.is_active
+         AND EXISTS (SELECT 1 FROM doctors_doctor_services ds
+                     WHERE ds.doctor_id = s.doctor_id AND ds.serviceoffering_id = sv.id)
+        WHERE s.id = %s
+        """,  # noqa: S608 - only placeholders are interpolated
+        [*OCCUPYING_STATUSES, service_id, slot_id],
+    )
 
 
 def _insert_or_translate(booking: Booking) -> None:

@@ -270,3 +270,25 @@ def test_a_taken_slot_is_refused_without_waiting_for_the_doctors_lock(settings):
             )
 
     assert Booking.objects.count() == 1
+
+
+def test_a_longer_visit_reaching_a_booked_time_is_refused_without_the_lock(settings):
+    """The early refusal counts the visit's length and buffers: an hour from the first slot
+    would run into the booking on the second (on PostgreSQL; elsewhere only the start)."""
+    settings.BOOKING_LOCK_TIMEOUT_MS = 300
+    world = build_world(slot_count=3)
+    hour = ServiceOfferingFactory(clinic=world.clinic, duration_minutes=60)
+    world.doctor.services.add(hour)
+    services.booking_create(
+        patient=PatientFactory(), slot_id=world.slots[1].pk, service_id=world.service.pk
+    )
+
+    with doctor_lock_held_elsewhere(world.doctor.pk), pytest.raises(SlotUnavailable):
+        services.booking_create(
+            patient=PatientFactory(), slot_id=world.slots[0].pk, service_id=hour.pk
+        )
+    # The half-hour visit there does fit: it is not refused early, it waits for the lock.
+    with doctor_lock_held_elsewhere(world.doctor.pk), pytest.raises(BookingBusy):
+        services.booking_create(
+            patient=PatientFactory(), slot_id=world.slots[0].pk, service_id=world.service.pk
+        )
