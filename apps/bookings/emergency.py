@@ -36,15 +36,15 @@ from apps.bookings.exceptions import (
     ServiceNotOffered,
     SlotUnavailable,
 )
-from apps.bookings.models import UPCOMING_STATUSES, Booking
-from apps.bookings.selectors import (
-    _Busy,
-    _busy_by_doctor,
-    _fits,
-    _in_booking_window,
-    _not_covered_by_a_booking,
-    _Visit,
+from apps.bookings.fitting import (
+    Busy,
+    Visit,
+    busy_by_doctor,
+    fits,
+    in_booking_window,
+    not_covered_by_a_booking,
 )
+from apps.bookings.models import UPCOMING_STATUSES, Booking
 from apps.clinics.models import Clinic, ClinicMembership
 from apps.core.db import set_lock_timeout
 from apps.core.errors import DomainError
@@ -220,11 +220,11 @@ def _propose(bookings, doctor, clinic, starts_at, ends_at, now) -> dict[int, Alt
     window_start, window_end = now, max(ends_at, now) + timedelta(days=HORIZON_DAYS)
     slots_by_doctor = _open_slots(doctors, doctor, clinic, starts_at, ends_at, now, window_end)
     widest = max(
-        (_Visit.of(b.service) for b in bookings), key=lambda v: v.duration + v.before + v.after
+        (Visit.of(b.service) for b in bookings), key=lambda v: v.duration + v.before + v.after
     )
     busy = {
         pk: list(b.ranges)
-        for pk, b in _busy_by_doctor(
+        for pk, b in busy_by_doctor(
             list(doctors), window_start - widest.before, window_end + widest.duration + widest.after
         ).items()
     }
@@ -232,7 +232,7 @@ def _propose(bookings, doctor, clinic, starts_at, ends_at, now) -> dict[int, Alt
 
     found: dict[int, Alternative] = {}
     for booking in bookings:
-        visit = _Visit.of(booking.service)
+        visit = Visit.of(booking.service)
         offered_by = doctors_for.get(booking.service_id, [])
         # The same doctor first; otherwise the colleague with the earliest fitting time.
         same = [d for d in offered_by if d.pk == doctor.pk]
@@ -244,8 +244,8 @@ def _propose(bookings, doctor, clinic, starts_at, ends_at, now) -> dict[int, Alt
                 slot = _first_fit(
                     slots_by_doctor.get(candidate.pk, []),
                     visit,
-                    _Busy(busy.get(candidate.pk, [])),
-                    _Busy(patient_busy.get(booking.patient_id, [])),
+                    Busy(busy.get(candidate.pk, [])),
+                    Busy(patient_busy.get(booking.patient_id, [])),
                     clinic,
                     now,
                 )
@@ -274,7 +274,7 @@ def _open_slots(doctors, doctor, clinic, starts_at, ends_at, now, window_end) ->
         .filter(doctor_id__in=list(doctors), clinic=clinic)
         .filter(starts_at__gt=now, starts_at__lt=window_end)
         .exclude(Q(doctor_id=doctor.pk, starts_at__lt=ends_at, ends_at__gt=starts_at))
-        .filter(_not_covered_by_a_booking())
+        .filter(not_covered_by_a_booking())
         .annotate(rank=Window(RowNumber(), partition_by=[F("doctor_id")], order_by="starts_at"))
         .filter(rank__lte=_SLOTS_PER_DOCTOR)
         .order_by("doctor_id", "starts_at")
@@ -304,8 +304,8 @@ def _first_fit(slots, visit, doctor_busy, patient_busy, clinic, now) -> Slot | N
     for index, slot in enumerate(slots):
         start = slot.starts_at
         if (
-            _in_booking_window(slot, clinic, now)
-            and _fits(slots, index, visit, doctor_busy)
+            in_booking_window(slot, clinic, now)
+            and fits(slots, index, visit, doctor_busy)
             and not patient_busy.meets(start, start + visit.duration)
         ):
             return slot

@@ -1,16 +1,23 @@
 """Booking reads, already scoped to who is asking."""
 
-from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import groupby, islice
+from itertools import groupby
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models import Exists, F, Prefetch, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 
 from apps.accounts.roles import Role, is_self_scoped
+from apps.bookings.fitting import (
+    Busy,
+    Visit,
+    busy_by_doctor,
+    fits,
+    in_booking_window,
+    not_covered_by_a_booking,
+)
 from apps.bookings.models import (
     ACTIVE_WAITLIST_STATUSES,
     OCCUPYING_STATUSES,
@@ -21,7 +28,6 @@ from apps.bookings.models import (
     WaitlistEntry,
     WaitlistOffer,
 )
-from apps.bookings.validation import covers
 from apps.clinics.models import Clinic, ClinicMembership, ServiceOffering
 from apps.clinics.selectors import scope_to_clinics
 from apps.core.timeutils import local_day_bounds
@@ -101,84 +107,6 @@ def booking_timeline(booking: Booking) -> QuerySet[BookingEvent]:
     return booking.events.select_related("actor").order_by("at", "id")
 
 
-@dataclass(frozen=True, slots=True)
-class _Visit:
-    """What booking ``service`` on a slot needs: its length and the buffers around it."""
-
-    duration: timedelta
-    before: timedelta
-    after: timedelta
-
-    def inside(self, slots: list[Slot]) -> bool:
-        """Whether a visit starting at any of ``slots`` stays within that slot's own time,
-        buffers included (then only the slot itself must be free)."""
-        return (
-            not self.before
-            and not self.after
-            and all(s.ends_at - s.starts_at >= self.duration for s in slots)
-        )
-
-    @classmethod
-    def of(cls, service: ServiceOffering) -> "_Visit":
-        return cls(
-            timedelta(minutes=service.duration_minutes),
-            timedelta(minutes=service.buffer_before_minutes),
-            timedelta(minutes=service.buffer_after_minutes),
-        )
-
-
-class _Busy:
-    """A doctor's occupied ranges (buffers included), sorted, for overlap questions."""
-
-    def __init__(self, ranges: list[tuple[datetime, datetime]]):
-        self.ranges = sorted(ranges)
-        self.starts = [r[0] for r in self.ranges]
-
-    def meets(self, start: datetime, end: datetime) -> bool:
-        # Ranges may overlap each other, so every one starting before ``end`` counts.
-        index = bisect_left(self.starts, end)
-        return any(self.ranges[i][1] > start for i in range(index))
-
-
-def _fits(slots: list[Slot], index: int, visit: _Visit, busy: _Busy) -> bool:
-    """Whether a visit starting at ``slots[index]`` is covered by the open slots from there
-    on (sorted, one doctor and clinic) and its buffered range meets no booking."""
-    start = slots[index].starts_at
-    end = start + visit.duration
-    intervals = ((s.starts_at, s.ends_at) for s in islice(slots, index, None))
-    return covers(intervals, start, end) and not busy.meets(start - visit.before, end + visit.after)
-
-
-def _in_booking_window(slot: Slot, clinic: Clinic, now: datetime) -> bool:
-    return (
-        now + timedelta(minutes=clinic.min_notice_minutes)
-        < slot.starts_at
-        <= now + timedelta(days=clinic.max_advance_days)
-    )
-
-
-def _busy_by_doctor(doctor_ids, start: datetime, end: datetime) -> dict[int, _Busy]:
-    ranges: dict[int, list] = {}
-    for doctor_id, blocked_from, blocked_until in (
-        Booking.objects.occupying()
-        .filter(doctor_id__in=doctor_ids)
-        .blocking_between(start, end)
-        .values_list("doctor_id", "blocked_from", "blocked_until")
-    ):
-        ranges.setdefault(doctor_id, []).append((blocked_from, blocked_until))
-    return {doctor_id: _Busy(r) for doctor_id, r in ranges.items()}
-
-
-def _not_covered_by_a_booking():
-    """Open slots whose own time no occupying booking covers (a cheap first sieve)."""
-    covered = Booking.objects.occupying().filter(
-        doctor_id=OuterRef("doctor_id"),
-        blocked_from__lt=OuterRef("ends_at"),
-        blocked_until__gt=OuterRef("starts_at"),
-    )
-    return ~Exists(covered)
-
-
 def slot_list_bookable(
     *,
     doctor_id: int,
@@ -196,7 +124,7 @@ def slot_list_bookable(
     """
     if window_start >= window_end:
         return []
-    visit = _Visit.of(service)
+    visit = Visit.of(service)
     # Slots starting up to one visit length past the window can complete a visit in it.
     open_slots = list(
         Slot.objects.open()
@@ -204,15 +132,15 @@ def slot_list_bookable(
         .filter(starts_at__gte=window_start, starts_at__lt=window_end + visit.duration)
         .order_by("starts_at")
     )
-    busy = _busy_by_doctor(
+    busy = busy_by_doctor(
         [doctor_id], window_start - visit.before, window_end + visit.duration + visit.after
-    ).get(doctor_id, _Busy([]))
+    ).get(doctor_id, Busy([]))
     return [
         slot
         for index, slot in enumerate(open_slots)
         if slot.starts_at < window_end
-        and _in_booking_window(slot, clinic, now)
-        and _fits(open_slots, index, visit, busy)
+        and in_booking_window(slot, clinic, now)
+        and fits(open_slots, index, visit, busy)
     ]
 
 
@@ -284,14 +212,14 @@ def _first_bookable(
         for pair, group in groupby(free, key=lambda s: (s.doctor_id, s.clinic_id))
         if pair in by_pair
     }
-    visits = {pair: _Visit.of(by_pair[pair].service) for pair in groups}
+    visits = {pair: Visit.of(by_pair[pair].service) for pair in groups}
     # The bookings around the slots matter only where a visit has buffers or is longer
     # than a slot: the free slots found have no booking over their own time.
     reaching = [pair for pair, slots in groups.items() if not visits[pair].inside(slots)]
     busy = {}
     if reaching:
         around = [s for pair in reaching for s in groups[pair]]
-        busy = _busy_by_doctor(
+        busy = busy_by_doctor(
             {pair[0] for pair in reaching},
             min(s.starts_at for s in around) - max(visits[p].before for p in reaching),
             max(s.ends_at for s in around)
@@ -301,13 +229,13 @@ def _first_bookable(
     unsettled: set[tuple[int, int]] = set()
     for pair, slots in groups.items():
         candidate, visit = by_pair[pair], visits[pair]
-        doctor_busy = busy.get(pair[0], _Busy([]))
+        doctor_busy = busy.get(pair[0], Busy([]))
         slot = next(
             (
                 s
                 for i, s in enumerate(slots)
-                if _in_booking_window(s, candidate.clinic, now)
-                and _fits(slots, i, visit, doctor_busy)
+                if in_booking_window(s, candidate.clinic, now)
+                and fits(slots, i, visit, doctor_busy)
             ),
             None,
         )
@@ -339,7 +267,7 @@ def _first_free_per_pair(
     if connection.vendor != "postgresql":
         return (
             slots.filter(doctor_id__in={d for d, _c in pairs}, clinic_id__in={c for _d, c in pairs})
-            .filter(_not_covered_by_a_booking())
+            .filter(not_covered_by_a_booking())
             .annotate(
                 rank=Window(
                     RowNumber(),
@@ -399,7 +327,7 @@ def slot_list_available(
     With ``service``: only the service's clinic and doctors, and only starts where the
     whole visit fits (the exact check). Without: slots whose own time is free. Two queries.
     """
-    visit = _Visit.of(service) if service is not None else None
+    visit = Visit.of(service) if service is not None else None
     slots = slots.open().filter(
         starts_at__gte=window_start,
         starts_at__lt=window_end + (visit.duration if visit else timedelta(0)),
@@ -407,13 +335,13 @@ def slot_list_available(
     if service is not None:
         slots = slots.filter(clinic_id=service.clinic_id, doctor__services=service)
     free = list(
-        slots.filter(_not_covered_by_a_booking())
+        slots.filter(not_covered_by_a_booking())
         .select_related("clinic")
         .order_by("doctor_id", "clinic_id", "starts_at")
     )
     busy = {}
     if visit is not None and free:
-        busy = _busy_by_doctor(
+        busy = busy_by_doctor(
             {s.doctor_id for s in free},
             window_start - visit.before,
             window_end + visit.duration + visit.after,
@@ -422,8 +350,8 @@ def slot_list_available(
     for (doctor_id, _clinic_id), group in groupby(free, key=lambda s: (s.doctor_id, s.clinic_id)):
         group = list(group)
         for index, slot in enumerate(group):
-            if slot.starts_at >= window_end or not _in_booking_window(slot, slot.clinic, now):
+            if slot.starts_at >= window_end or not in_booking_window(slot, slot.clinic, now):
                 continue
-            if visit is None or _fits(group, index, visit, busy.get(doctor_id, _Busy([]))):
+            if visit is None or fits(group, index, visit, busy.get(doctor_id, Busy([]))):
                 available.append(slot)
     return sorted(available, key=lambda s: (s.starts_at, s.doctor_id))
