@@ -24,24 +24,30 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 @dataclass(frozen=True)
-class PeriodBookings:
-    period: object
-    label: str
+class Totals:
+    """Booking counts and their rates, for a period or for the whole range."""
+
     bookings: int
     attended: int
     cancelled: int
     no_shows: int
-    running_total: int
 
     @property
     def cancellation_rate(self) -> float | None:
-        """Cancelled among all bookings of the period."""
+        """Cancelled among all bookings."""
         return _rate(self.cancelled, self.bookings)
 
     @property
     def no_show_rate(self) -> float | None:
         """No-shows among the visits that came due and were not cancelled (attended or not)."""
         return _rate(self.no_shows, self.attended + self.no_shows)
+
+
+@dataclass(frozen=True)
+class PeriodBookings(Totals):
+    period: object
+    label: str
+    running_total: int
 
 
 def bookings_over_time(scope: Scope) -> list[PeriodBookings]:
@@ -73,22 +79,6 @@ def bookings_over_time(scope: Scope) -> list[PeriodBookings]:
             )
         )
     return result
-
-
-@dataclass(frozen=True)
-class Totals:
-    bookings: int
-    attended: int
-    cancelled: int
-    no_shows: int
-
-    @property
-    def cancellation_rate(self) -> float | None:
-        return _rate(self.cancelled, self.bookings)
-
-    @property
-    def no_show_rate(self) -> float | None:
-        return _rate(self.no_shows, self.attended + self.no_shows)
 
 
 def totals(rows: list[PeriodBookings]) -> Totals:

@@ -23,9 +23,9 @@ from apps.payments.models import (
 
 
 @dataclass(frozen=True)
-class PeriodRevenue:
-    period: date
-    label: str
+class CurrencyTotal:
+    """Money in one currency (minor units), for a period or for the whole range."""
+
     currency: str
     gross_minor: int
     discount_minor: int
@@ -35,6 +35,12 @@ class PeriodRevenue:
     @property
     def net_minor(self) -> int:
         return self.gross_minor - self.discount_minor - self.promo_minor - self.refunds_minor
+
+
+@dataclass(frozen=True)
+class PeriodRevenue(CurrencyTotal):
+    period: date
+    label: str
 
 
 def revenue_over_time(scope: Scope) -> list[PeriodRevenue]:
@@ -87,19 +93,6 @@ def revenue_over_time(scope: Scope) -> list[PeriodRevenue]:
         for currency in currencies
         for first in scope.periods()
     ]
-
-
-@dataclass(frozen=True)
-class CurrencyTotal:
-    currency: str
-    gross_minor: int
-    discount_minor: int
-    promo_minor: int
-    refunds_minor: int
-
-    @property
-    def net_minor(self) -> int:
-        return self.gross_minor - self.discount_minor - self.promo_minor - self.refunds_minor
 
 
 def revenue_totals(rows: list[PeriodRevenue]) -> list[CurrencyTotal]:
