@@ -13,7 +13,7 @@ from apps.accounts.roles import Role
 from apps.bookings import selectors as booking_selectors
 from apps.bookings.models import Booking
 from apps.bookings.staff_actions import StaffAction, staff_actions_for
-from apps.clinics.models import Clinic, ClinicMembership
+from apps.clinics.models import Clinic
 from apps.clinics.selectors import clinic_list_for_staff
 from apps.doctors.models import Doctor
 
@@ -29,21 +29,14 @@ def staff_clinics(user) -> QuerySet[Clinic]:
 
 
 def desk_clinics(user) -> QuerySet[Clinic]:
-    """The clinics where ``user`` changes bookings and books for patients (see can_act_at)."""
-    clinics = staff_clinics(user)
-    if user.is_platform_admin:
-        return clinics
-    desk = ClinicMembership.objects.filter(user=user, role__in=DESK_ROLES).values("clinic_id")
-    return clinics.filter(pk__in=desk)
+    """The clinics where ``user`` changes bookings and books for patients: platform admins
+    all, receptionists, nurses and managers theirs. Doctors read their own appointments."""
+    return clinic_list_for_staff(user, roles=DESK_ROLES).order_by("name", "pk")
 
 
 def can_act_at(user, clinic: Clinic) -> bool:
-    """Whether ``user`` works the front desk at ``clinic`` (changes bookings, books for
-    patients): platform admins, and the clinic's receptionists, nurses and managers. Its
-    doctors read their own appointments only."""
-    if user.is_platform_admin:
-        return True
-    return ClinicMembership.objects.filter(user=user, clinic=clinic, role__in=DESK_ROLES).exists()
+    """Whether ``user`` works the front desk at ``clinic`` (see desk_clinics)."""
+    return desk_clinics(user).filter(pk=clinic.pk).exists()
 
 
 #: The permission each visit-day step needs (custom permissions on Booking, given by role).

@@ -45,7 +45,8 @@ from apps.bookings.fitting import (
     not_covered_by_a_booking,
 )
 from apps.bookings.models import UPCOMING_STATUSES, Booking
-from apps.clinics.models import Clinic, ClinicMembership
+from apps.clinics.models import Clinic
+from apps.clinics.selectors import clinic_list_for_staff
 from apps.core.db import set_lock_timeout
 from apps.core.errors import DomainError
 from apps.doctors.models import Doctor
@@ -91,12 +92,7 @@ NEEDS_ATTENTION = (Outcome.NOT_MOVED, Outcome.NOT_CANCELLED, Outcome.UNDECIDED)
 def clinic_list_for_emergency_block(user) -> QuerySet[Clinic]:
     """Clinics where ``user`` may block a doctor's time: as a manager or receptionist of
     the clinic, or everywhere as a platform admin."""
-    if not (user.is_authenticated and user.is_active):
-        return Clinic.objects.none()
-    if user.is_platform_admin:
-        return Clinic.objects.all()
-    allowed = ClinicMembership.objects.filter(user=user, role__in=BLOCKING_ROLES)
-    return Clinic.objects.filter(pk__in=allowed.values("clinic_id"))
+    return clinic_list_for_staff(user, roles=BLOCKING_ROLES)
 
 
 def doctor_list_at_clinic(clinic: Clinic) -> QuerySet[Doctor]:

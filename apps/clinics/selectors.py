@@ -1,17 +1,24 @@
 """Reads about clinics, already scoped to who is asking."""
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
-from apps.clinics.models import Clinic
+from apps.clinics.models import Clinic, ClinicMembership
 
 
-def clinic_list_for_staff(user) -> QuerySet[Clinic]:
-    """The clinics ``user`` may see in the back office: all for platform admins."""
+def clinic_list_for_staff(user, roles: Iterable[str] | None = None) -> QuerySet[Clinic]:
+    """The clinics ``user`` may see in the back office: all for platform admins. With
+    ``roles``, only those where they hold one of these roles (a manager who is also a
+    doctor elsewhere manages only the first clinic)."""
     if not (user.is_authenticated and user.is_active):
         return Clinic.objects.none()
     if user.is_platform_admin:
         return Clinic.objects.all()
-    return Clinic.objects.filter(memberships__user=user).distinct()
+    memberships = ClinicMembership.objects.filter(user=user)
+    if roles is not None:
+        memberships = memberships.filter(role__in=list(roles))
+    return Clinic.objects.filter(pk__in=memberships.values("clinic_id"))
 
 
 def scope_to_clinics(queryset: QuerySet, user) -> QuerySet:
