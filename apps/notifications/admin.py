@@ -53,7 +53,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
         sent = failed = 0
         for delivery in resendable.select_related("event"):
             try:
-                sent += services.delivery_resend(delivery=delivery)
+                sent += services.delivery_resend(delivery=delivery, actor=request.user)
             except services.TransientDeliveryError as error:
                 failed += 1
                 self.message_user(

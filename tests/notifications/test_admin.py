@@ -85,7 +85,7 @@ def test_resend_goes_through_the_service_for_failed_and_unknown_only(
     resent = []
     monkeypatch.setattr(
         "apps.notifications.services.delivery_resend",
-        lambda *, delivery: resent.append(delivery.pk) or 1,
+        lambda *, delivery, actor: resent.append((delivery.pk, actor.email)) or 1,
     )
 
     response = admin_client.post(
@@ -94,7 +94,8 @@ def test_resend_goes_through_the_service_for_failed_and_unknown_only(
     )
 
     assert response.status_code == 302
-    assert sorted(resent) == sorted([failed.pk, unknown.pk])
+    assert sorted(pk for pk, _actor in resent) == sorted([failed.pk, unknown.pk])
+    assert {who for _pk, who in resent} == {response.wsgi_request.user.email}
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     assert "2 messages sent again." in texts
     assert any("1 delivery skipped" in t for t in texts)
@@ -105,7 +106,7 @@ def test_a_resend_that_fails_again_is_reported(admin_client, patient, monkeypatc
 
     failed = delivery(patient)
 
-    def still_down(*, delivery):
+    def still_down(*, delivery, actor):
         raise services.TransientDeliveryError("SMTP down")
 
     monkeypatch.setattr("apps.notifications.services.delivery_resend", still_down)
@@ -130,3 +131,16 @@ def test_an_admin_changes_a_persons_channels_through_the_service(admin_client, p
     assert saved.status_code == 302
     preference.refresh_from_db()
     assert (preference.email, preference.sms) == (False, True)
+
+
+def test_a_resend_is_on_the_record_with_the_admin_who_asked(admin_client, platform_admin, patient):
+    from apps.audit.models import AuditEntry
+
+    failed = delivery(patient)
+
+    admin_client.post(
+        changelist_url(Delivery), {"action": "resend", "_selected_action": [failed.pk]}
+    )
+
+    entry = AuditEntry.objects.for_target(failed).get(action="delivery.resend")
+    assert entry.actor == platform_admin
