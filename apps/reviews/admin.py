@@ -14,7 +14,6 @@ from django.utils.text import Truncator
 
 from apps.audit.admin_mixins import AuditedAdminMixin
 from apps.clinics.admin_scoping import ClinicScopedAdmin
-from apps.clinics.models import Clinic
 from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.errors import DomainError
 from apps.reviews import selectors, services
@@ -196,13 +195,11 @@ class ReviewSettingsAdmin(AuditedAdminMixin, ClinicScopedAdmin):
         qs = super().get_queryset(request)
         if request.user.is_platform_admin:
             return qs
-        return qs.filter(clinic_id__in=selectors.managed_clinic_ids(request.user))
+        return qs.filter(clinic__in=selectors.managed_clinics(request.user))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "clinic" and not request.user.is_platform_admin:
-            kwargs["queryset"] = Clinic.objects.filter(
-                pk__in=selectors.managed_clinic_ids(request.user)
-            )
+        if db_field.name == "clinic":
+            kwargs["queryset"] = selectors.managed_clinics(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def _allowed(self, request, obj=None) -> bool:
@@ -214,7 +211,7 @@ class ReviewSettingsAdmin(AuditedAdminMixin, ClinicScopedAdmin):
         if not user.has_perm("reviews.change_reviewsettings"):
             return False
         if obj is not None:
-            return selectors.managed_clinic_ids(user).filter(clinic_id=obj.clinic_id).exists()
+            return selectors.managed_clinics(user).filter(pk=obj.clinic_id).exists()
         return True
 
     def has_module_permission(self, request):

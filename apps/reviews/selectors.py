@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 
 from apps.accounts.roles import Role
 from apps.bookings.models import Booking, BookingStatus
-from apps.clinics.models import ClinicMembership
+from apps.clinics.selectors import clinic_list_for_staff
 from apps.reviews.models import RATING_MAX, RATING_MIN, Review, ReviewSettings, ReviewStatus
 
 
@@ -117,19 +117,15 @@ def requires_manual_approval(clinic_id: int) -> bool:
     ).exists()
 
 
-def managed_clinic_ids(user) -> QuerySet:
-    return ClinicMembership.objects.filter(user=user, role=Role.CLINIC_MANAGER).values("clinic_id")
+def managed_clinics(user) -> QuerySet:
+    """The clinics whose reviews ``user`` moderates: all for platform admins, else those
+    they manage."""
+    return clinic_list_for_staff(user, roles=[Role.CLINIC_MANAGER])
 
 
 def can_moderate(user, review: Review) -> bool:
     """Platform admins, and the managers of the review's clinic."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if user.is_platform_admin:
-        return True
-    return ClinicMembership.objects.filter(
-        user=user, clinic_id=review.clinic_id, role=Role.CLINIC_MANAGER
-    ).exists()
+    return managed_clinics(user).filter(pk=review.clinic_id).exists()
 
 
 def can_reply(user, review: Review) -> bool:
@@ -145,4 +141,4 @@ def review_list_for_staff(user) -> QuerySet:
         return rows.none()
     if user.is_platform_admin:
         return rows
-    return rows.filter(Q(clinic_id__in=managed_clinic_ids(user)) | Q(doctor__user=user))
+    return rows.filter(Q(clinic__in=managed_clinics(user)) | Q(doctor__user=user))
